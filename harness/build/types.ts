@@ -1,0 +1,41 @@
+/**
+ * A finished kernel build as stored in the cache (builds/<key>/build.json) and as
+ * printed by `zdh build --json`. Later stages (image, machine, workloads) take this.
+ */
+export interface BuildRecord {
+  /** The build's content key: source identity, patches, final .config, toolchain. */
+  cacheKey: string;
+  /** True when this call found the build in the cache. */
+  cached: boolean;
+  /** The build's folder in the cache; every path below is inside it. */
+  dir: string;
+  bzImage: string;
+  /** Kept for symbolising stack traces. */
+  vmlinux: string;
+  /** The final .config. */
+  config: string;
+  /** modules_install staging folder: <modulesDir>/lib/modules/<kernelRelease>/... */
+  modulesDir: string;
+  kernelRelease: string;
+  buildLog: string;
+  /** Wall time of the call that produced this record (a cache hit reports its own, short, time). */
+  seconds: number;
+  /**
+   * Files copied from the kernel tree under test that guest programs are built from:
+   * tools/testing/selftests/{kselftest*.h,vm,mm}, lib/test_hmm_uapi.h, mm/gup_test.h.
+   * Use as `-I <ksrc>`.
+   */
+  ksrc: string;
+  /** What was built, for manifests and reports. */
+  inputs: BuildInputsSummary;
+}
+
+export interface BuildInputsSummary {
+  source: { kind: 'tarball' | 'tree' | 'git'; location: string; id: string; ref?: string; commit?: string };
+  patches: { name: string; sha256: string }[];
+  base: string;
+  fragments: { name: string; sha256: string }[];
+  configSha256: string;
+  toolchain: string;
+  createdAt: string;
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { formatError, ZdhError } from '../errors.ts';
+import { installInterruptHandlers } from '../process/interrupt.ts';
+import { projectRoot } from '../util/paths.ts';
+import { commands } from './commands/index.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** Builds the commander program. Each command's action stores its exit code in `result.code`. */
+export function buildProgram(result: { code: number }): Command {
+  const program = new Command('zdh')
+    .description('zone-device-harness: build, boot and stress ZONE_DEVICE page refcounting in Linux kernels')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  for (const register of commands) {
+    const cmd = register(program, result);
+    cmd.exitOverride().showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+/** Runs zdh with argv (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  installInterruptHandlers();
+  const result = { code: EXIT.pass as number };
+  const program = buildProgram(result);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with exit 0; every parse error is a usage error.
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
+        return EXIT.pass;
+      }
+      if (error.code === 'commander.help') return EXIT.pass;
+      return EXIT.error;
+    }
+    process.stderr.write(`${formatError(error)}\n`);
+    if (error instanceof ZdhError) return exitCodeFor({ kind: 'error', error: error.kind });
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,110 @@
+import type { Writable } from 'node:stream';
+import { execa } from 'execa';
+import { infraError } from '../errors.ts';
+import { interruptSignal } from './interrupt.ts';
+
+/**
+ * The one way zdh starts a subprocess: an argument array (never a shell string), its own
+ * process group, and the whole group killed on timeout, on cancel (Ctrl-C) and when zdh exits.
+ */
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Every output line (stdout and stderr interleaved) is appended here as it arrives. */
+  log?: Writable;
+  /** Called for each output line, e.g. to drive progress. */
+  onLine?: (line: string) => void;
+  /** Kill the group after this many milliseconds. */
+  timeoutMs?: number;
+  /** Extra cancellation on top of the process-wide interrupt. */
+  signal?: AbortSignal;
+  /** Bytes fed to stdin. */
+  input?: string | Uint8Array;
+  /** How many trailing output lines to keep for error messages. */
+  keepLines?: number;
+}
+
+export interface RunResult {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  timedOut: boolean;
+  canceled: boolean;
+  /** The last `keepLines` output lines. */
+  tail: string[];
+  durationMs: number;
+}
+
+export async function runLogged(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const started = performance.now();
+  const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
+  const keep = opts.keepLines ?? 200;
+  const tail: string[] = [];
+  const sub = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    reject: false,
+    all: true,
+    buffer: false,
+    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    input: opts.input,
+    killDescendants: true,
+    cleanup: true,
+    forceKillAfterDelay: 5000,
+    cancelSignal: AbortSignal.any(signals),
+    ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
+  });
+  let partial = '';
+  sub.all?.on('data', (chunk: Buffer) => {
+    opts.log?.write(chunk);
+    const text = partial + chunk.toString('utf8');
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      tail.push(line);
+      if (tail.length > keep) tail.shift();
+      opts.onLine?.(line);
+    }
+  });
+  const result = await sub;
+  if (partial) {
+    tail.push(partial);
+    if (tail.length > keep) tail.shift();
+    opts.onLine?.(partial);
+  }
+  if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.timedOut && !result.signal) {
+    throw infraError(`cannot run ${file}: ${result.shortMessage}`, { hint: `install ${file} (see the README's set-up command)` });
+  }
+  return {
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    canceled: result.isCanceled,
+    tail,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Runs a short command and returns its stdout; a failure is an infrastructure error naming the command. */
+export async function runCapture(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  const result = await execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    reject: false,
+    killDescendants: true,
+    cleanup: true,
+    stripFinalNewline: true,
+    cancelSignal: interruptSignal(),
+    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+    ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
+  });
+  if (result.failed) {
+    const why = result.exitCode === undefined ? result.shortMessage : (result.stderr || result.stdout).trim();
+    throw infraError(`${file} ${args.join(' ')} failed: ${why.split('\n').slice(-5).join(' | ')}`);
+  }
+  return result.stdout;
+}

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` is pure logic against golden data and runs in seconds;
+// `integration` builds a real kernel and boots it in QEMU, so it runs files one at a time.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60 * 60 * 1000,
+          hookTimeout: 60 * 60 * 1000,
+        },
+      },
+    ],
+  },
+});
