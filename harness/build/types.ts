@@ -38,4 +38,6 @@ export interface BuildInputsSummary {
   configSha256: string;
   toolchain: string;
   createdAt: string;
+  /** For git sources: the commit built, after patches were applied with git am. */
+  head?: string;
 }

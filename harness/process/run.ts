@@ -104,7 +104,87 @@ export async function runCapture(
   });
   if (result.failed) {
     const why = result.exitCode === undefined ? result.shortMessage : (result.stderr || result.stdout).trim();
-    throw infraError(`${file} ${args.join(' ')} failed: ${why.split('\n').slice(-5).join(' | ')}`);
+    throw infraError(`${file} ${args.join(' ')} failed: ${(why ?? "").split('\n').slice(-5).join(' | ')}`);
   }
   return result.stdout;
+}
+
+/**
+ * A long-lived subprocess (QEMU) whose streams the caller drives: stdin, stdout and stderr
+ * are pipes the caller reads and writes; the process group is still killed on cancel
+ * (Ctrl-C), on `kill()` and when zdh exits.
+ */
+export interface ManagedProcess {
+  pid: number | undefined;
+  stdin: Writable;
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** Signals the whole process group (SIGKILL follows after 5 s if it is still alive). */
+  kill(signal?: NodeJS.Signals): void;
+  /** Settles when the process has exited and its streams have ended; never rejects. */
+  exited: Promise<ManagedExit>;
+}
+
+export interface ManagedExit {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  canceled: boolean;
+  /** Set when the process could not be started at all (e.g. the binary is missing). */
+  spawnError: string | undefined;
+  durationMs: number;
+}
+
+export function spawnManaged(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
+): ManagedProcess {
+  const started = performance.now();
+  const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
+  const sub = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    reject: false,
+    buffer: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    encoding: 'buffer',
+    killDescendants: true,
+    cleanup: true,
+    forceKillAfterDelay: 5000,
+    cancelSignal: AbortSignal.any(signals),
+  });
+  // Writing to a QEMU that already exited must not crash zdh.
+  sub.stdin.on('error', () => {});
+  const exited = sub.then(
+    (result): ManagedExit => ({
+      exitCode: result.exitCode,
+      signal: result.signal,
+      canceled: result.isCanceled,
+      spawnError:
+        result.failed && result.exitCode === undefined && !result.isCanceled && !result.signal
+          ? result.shortMessage
+          : undefined,
+      durationMs: performance.now() - started,
+    }),
+    (error: unknown): ManagedExit => ({
+      exitCode: undefined,
+      signal: undefined,
+      canceled: false,
+      spawnError: error instanceof Error ? error.message : String(error),
+      durationMs: performance.now() - started,
+    }),
+  );
+  return {
+    pid: sub.pid,
+    stdin: sub.stdin,
+    stdout: sub.stdout,
+    stderr: sub.stderr,
+    kill: (signal: NodeJS.Signals = 'SIGTERM') => {
+      sub.kill(signal);
+    },
+    exited,
+  };
 }

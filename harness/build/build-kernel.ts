@@ -1,0 +1,256 @@
+import { cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { infraError, ZdhError } from '../errors.ts';
+import { configureKernel } from '../kconfig/configure.ts';
+import { defaultFragmentPaths, LAYER, loadFragment, resolveFragmentRef } from '../kconfig/fragments.ts';
+import { mergeFragments } from '../kconfig/merge.ts';
+import { expandPatches, type Patch } from '../patch/expand.ts';
+import { runLogged } from '../process/run.ts';
+import type { Progress } from '../progress/progress.ts';
+import { resolveGit } from '../source/git.ts';
+import { ensureUnpacked, resolveTarball } from '../source/tarball.ts';
+import { resolveTree } from '../source/tree.ts';
+import type { ResolvedSource } from '../source/types.ts';
+import { sha256, sha256File } from '../util/hash.ts';
+import { withLock } from '../util/lock.ts';
+import { cacheRoot } from '../util/paths.ts';
+import { buildKey, requestKey, slotKey } from './cache-key.ts';
+import { firstCompilerErrors } from './compiler-errors.ts';
+import type { KernelSpec } from './kernel-spec.ts';
+import { prepareSlot, slotFor, slotHead } from './slot.ts';
+import { buildDir, lookupRequest, publish, readBuild, recordRequest, stagingDir } from './store.ts';
+import { hasCcache, toolchainId } from './toolchain.ts';
+import type { BuildRecord } from './types.ts';
+
+export interface BuildOptions {
+  progress: Progress;
+  cache?: string;
+  jobs?: number;
+  /** Also stream the build log here (a run folder's build.log). */
+  logFile?: string;
+  /** Ignore a cached build and build again. */
+  force?: boolean;
+}
+
+/** Paths of the kernel tree that guest programs are compiled from (see BuildRecord.ksrc). */
+const KSRC_PATHS = ['tools/testing/selftests', 'lib/test_hmm_uapi.h', 'mm/gup_test.h', 'include/uapi/linux/userfaultfd.h'];
+
+/** Source + patches + config → a cached, bootable build. */
+export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise<BuildRecord> {
+  const started = performance.now();
+  const cache = opts.cache ?? cacheRoot();
+  const { progress } = opts;
+
+  const source = await resolveSource(spec, cache);
+  const patches = expandPatches(spec.patches);
+  const fragmentPaths = [
+    ...(spec.defaultFragments ? defaultFragmentPaths().map((p) => ({ path: p, layer: LAYER.defaults })) : []),
+    ...spec.fragments.map((f) => ({ path: resolveFragmentRef(f.ref), layer: f.layer })),
+  ];
+  const fragments = fragmentPaths.map((f) => loadFragment(f.path, f.layer));
+  const merged = mergeFragments(fragments);
+  if (merged.conflicts.length > 0) {
+    throw new ZdhError('config', 'kconfig fragments disagree', {
+      details: merged.conflicts.map(
+        (c) => `CONFIG_${c.name}: ${c.origins.map((o) => `${o.value} (${o.fragment}:${o.line})`).join(' vs ')}`,
+      ),
+      hint: 'remove one of the settings, or pass the one that should win with --config (the command line overrides)',
+    });
+  }
+  for (const o of merged.overrides) {
+    progress.detail(`CONFIG_${o.name}=${o.winner.value} from ${o.winner.fragment} overrides ${o.overridden.map((x) => x.fragment).join(', ')}`);
+  }
+  const base = existsSync(spec.base) ? `file:${await sha256File(spec.base)}` : spec.base;
+  const useCcache = await hasCcache();
+  const toolchain = await toolchainId();
+  const fragKeys = fragments.map((f) => ({ layer: f.layer, sha256: f.sha256 }));
+  const reqKey = requestKey({ sourceId: source.id, patchShas: patches.map((p) => p.sha256), base, fragments: fragKeys, toolchain });
+
+  const hit = opts.force ? undefined : lookupRequest(cache, reqKey);
+  if (hit) return { ...hit, cached: true, seconds: elapsed(started) };
+
+  const slot = slotFor(cache, slotKey(source.family, base, fragKeys));
+  return withLock(
+    slot.dir,
+    async () => {
+      const again = opts.force ? undefined : lookupRequest(cache, reqKey);
+      if (again) return { ...again, cached: true, seconds: elapsed(started) };
+
+      mkdirSync(join(slot.dir, 'logs'), { recursive: true });
+      const slotLogPath = join(slot.dir, 'logs', `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+      const log = teeLog(slotLogPath, opts.logFile);
+      try {
+        if (source.spec.kind === 'tarball') await ensureUnpacked(source, (m) => progress.step(m));
+        progress.step(`preparing ${describe(source)}${patches.length ? ` + ${patches.length} patch(es)` : ''}`);
+        await prepareSlot(slot, source, patches, log, (m) => progress.detail(m));
+        mkdirSync(slot.obj, { recursive: true });
+        const makeArgs = makeVariables(useCcache);
+        progress.step(`configuring (${spec.base} + ${fragments.length} fragment(s))`);
+        const { finalConfig } = await configureKernel({ src: slot.src, obj: slot.obj, base: spec.base, merged, makeArgs, log });
+        const bKey = buildKey({ sourceId: source.id, patchShas: patches.map((p) => p.sha256), finalConfig, toolchain });
+        const existing = opts.force ? undefined : readBuild(buildDir(cache, bKey));
+        if (existing) {
+          recordRequest(cache, reqKey, bKey);
+          return { ...existing, cached: true, seconds: elapsed(started) };
+        }
+        const jobs = opts.jobs ?? availableParallelism();
+        progress.step(`building bzImage and modules (-j${jobs}${useCcache ? ', ccache' : ''})`);
+        let compiled = 0;
+        const res = await runLogged('make', ['-C', slot.src, `O=${slot.obj}`, `-j${jobs}`, ...makeArgs, 'bzImage', 'modules'], {
+          log,
+          env: ccacheEnv(cache),
+          onLine: (line) => {
+            if (/^\s+(CC|AS|LD|AR)\b/.test(line)) compiled++;
+            progress.detail(`${compiled} steps, ${line.trim()}`);
+          },
+        });
+        if (res.canceled) throw infraError('build interrupted');
+        if (res.exitCode !== 0) {
+          await closeLog(log);
+          const errors = firstCompilerErrors(readFileSync(slotLogPath, 'utf8'));
+          throw infraError(`kernel build failed (make exit ${res.exitCode ?? res.signal})`, {
+            details: [...errors, `build log: ${opts.logFile ?? slotLogPath}`],
+            hint: patches.length ? 'a patch may break the build; see the first error above' : 'see the build log',
+          });
+        }
+        progress.step('collecting the build');
+        const staging = stagingDir(cache, bKey);
+        rmSync(staging, { recursive: true, force: true });
+        mkdirSync(staging, { recursive: true });
+        const inst = await runLogged(
+          'make',
+          ['-C', slot.src, `O=${slot.obj}`, ...makeArgs, `INSTALL_MOD_PATH=${join(staging, 'modules')}`, 'DEPMOD=/sbin/depmod', 'modules_install'],
+          { log },
+        );
+        if (inst.exitCode !== 0) throw infraError('make modules_install failed', { details: inst.tail.slice(-10) });
+        const record = await collect({ staging, dest: buildDir(cache, bKey), slot, source, patches, spec, fragments, finalConfig, toolchain, bKey });
+        await closeLog(log);
+        cpSync(slotLogPath, join(staging, 'build.log'));
+        writeFileSync(join(staging, 'build.json'), `${JSON.stringify(record, null, 2)}\n`);
+        publish(staging, buildDir(cache, bKey));
+        recordRequest(cache, reqKey, bKey);
+        return { ...record, cached: false, seconds: elapsed(started) };
+      } finally {
+        await closeLog(log);
+      }
+    },
+    () => progress.step('waiting for another build in the same slot'),
+  );
+}
+
+async function resolveSource(spec: KernelSpec, cache: string): Promise<ResolvedSource> {
+  switch (spec.source.kind) {
+    case 'tarball':
+      return resolveTarball(spec.source.path, cache);
+    case 'tree':
+      return resolveTree(spec.source.path);
+    case 'git':
+      return resolveGit(spec.source.repo, spec.source.ref);
+  }
+}
+
+function describe(s: ResolvedSource): string {
+  if (s.spec.kind === 'git') return `${basename(s.spec.repo)} ${s.commit?.slice(0, 12)} (${s.subject ?? ''})`;
+  return s.spec.path;
+}
+
+/** Make variables every invocation shares: ccache, and a fixed build stamp for reproducible builds and ccache hits. */
+function makeVariables(ccache: boolean): string[] {
+  return [
+    ...(ccache ? ['CC=ccache gcc'] : []),
+    'KBUILD_BUILD_TIMESTAMP=zdh',
+    'KBUILD_BUILD_USER=zdh',
+    'KBUILD_BUILD_HOST=zdh',
+  ];
+}
+
+function ccacheEnv(cache: string): Record<string, string> {
+  return {
+    CCACHE_DIR: process.env['CCACHE_DIR'] ?? join(cache, 'ccache'),
+    CCACHE_MAXSIZE: process.env['CCACHE_MAXSIZE'] ?? '5G',
+    CCACHE_SLOPPINESS: 'time_macros',
+  };
+}
+
+async function collect(a: {
+  staging: string;
+  dest: string;
+  slot: { src: string; obj: string };
+  source: ResolvedSource;
+  patches: readonly Patch[];
+  spec: KernelSpec;
+  fragments: readonly { name: string; sha256: string }[];
+  finalConfig: string;
+  toolchain: string;
+  bKey: string;
+}): Promise<BuildRecord> {
+  const { staging, dest, slot } = a;
+  cpSync(join(slot.obj, 'arch/x86/boot/bzImage'), join(staging, 'bzImage'));
+  cpSync(join(slot.obj, 'vmlinux'), join(staging, 'vmlinux'));
+  cpSync(join(slot.obj, 'System.map'), join(staging, 'System.map'));
+  writeFileSync(join(staging, 'config'), a.finalConfig);
+  for (const rel of KSRC_PATHS) {
+    const from = join(slot.src, rel);
+    if (existsSync(from)) cpSync(from, join(staging, 'ksrc', rel), { recursive: true });
+  }
+  const kernelRelease = readFileSync(join(slot.obj, 'include/config/kernel.release'), 'utf8').trim();
+  const head = a.source.spec.kind === 'git' ? await slotHead(slot.src) : undefined;
+  const d = (p: string): string => join(dest, p);
+  return {
+    cacheKey: a.bKey,
+    cached: false,
+    dir: dest,
+    bzImage: d('bzImage'),
+    vmlinux: d('vmlinux'),
+    config: d('config'),
+    modulesDir: d('modules'),
+    kernelRelease,
+    buildLog: d('build.log'),
+    seconds: 0,
+    ksrc: d('ksrc'),
+    inputs: {
+      source: {
+        kind: a.source.spec.kind,
+        location: a.source.spec.kind === 'git' ? a.source.spec.repo : a.source.spec.path,
+        id: a.source.id,
+        ...(a.source.spec.kind === 'git' ? { ref: a.source.spec.ref, commit: a.source.commit! } : {}),
+      },
+      patches: a.patches.map((p) => ({ name: p.name, sha256: p.sha256 })),
+      base: a.spec.base,
+      fragments: a.fragments.map((f) => ({ name: f.name, sha256: f.sha256 })),
+      configSha256: sha256(a.finalConfig),
+      toolchain: a.toolchain,
+      createdAt: new Date().toISOString(),
+      ...(head ? { head } : {}),
+    },
+  };
+}
+
+/** A log stream that writes to the slot's log and, when asked, a run folder's copy too. */
+function teeLog(primary: string, secondary: string | undefined): Writable {
+  const a = createWriteStream(primary, { flags: 'a' });
+  if (!secondary) return a;
+  const b = createWriteStream(secondary, { flags: 'a' });
+  return new Writable({
+    write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void) {
+      a.write(chunk);
+      b.write(chunk, cb);
+    },
+    final(cb: (e?: Error | null) => void) {
+      a.end(() => b.end(cb));
+    },
+  });
+}
+
+function closeLog(log: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (log.writableEnded) resolve();
+    else log.end(() => resolve());
+  });
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) / 100) / 10;
+}

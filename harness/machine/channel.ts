@@ -1,0 +1,173 @@
+/**
+ * The results channel: the guest's second serial port (ttyS1, raw mode), which carries
+ * only what /init writes, so step results never interleave with kernel messages.
+ *
+ * Framing. Every control line starts with `@zdh:<nonce> `, where the nonce is random per
+ * run (a step's own output cannot forge a frame):
+ *
+ *   @zdh:N ready <kernel release> <uptime>
+ *   @zdh:N begin <index> <name> <uptime>
+ *   <the step's stdout and stderr, raw bytes>
+ *   \n@zdh:N end <index> <name> <status> <timedout 0|1> <uptime>
+ *   @zdh:N shell <uptime>            (interactive shell started on the console)
+ *   @zdh:N note <text>               (a message from /init itself)
+ *   @zdh:N done <uptime>
+ *
+ * The newline before `end` is part of the frame, not of the output, so output is
+ * returned byte for byte, with or without a final newline. Uptimes are the guest's
+ * /proc/uptime in seconds.
+ */
+
+export type ChannelEvent =
+  | { kind: 'ready'; release: string; uptime: number }
+  | { kind: 'begin'; index: number; name: string; uptime: number }
+  | { kind: 'output'; index: number; data: Buffer }
+  | { kind: 'end'; index: number; name: string; status: number; timedOut: boolean; uptime: number }
+  | { kind: 'shell'; uptime: number }
+  | { kind: 'note'; text: string }
+  | { kind: 'done'; uptime: number }
+  /** Bytes outside any step that are not a frame (e.g. a step's background child writing late). */
+  | { kind: 'noise'; data: Buffer };
+
+/** Lines longer than this outside a step are passed on as noise rather than buffered forever. */
+const MAX_LINE = 64 * 1024;
+
+export function framePrefix(nonce: string): string {
+  return `@zdh:${nonce} `;
+}
+
+export class ChannelDecoder {
+  private readonly prefix: Buffer;
+  private readonly endDelimiter: Buffer;
+  private buf: Buffer = Buffer.alloc(0);
+  /** The step whose output is streaming, or undefined between steps. */
+  private step: { index: number; name: string } | undefined;
+
+  constructor(nonce: string) {
+    if (!/^[A-Za-z0-9]+$/.test(nonce)) throw new Error(`bad channel nonce: ${nonce}`);
+    this.prefix = Buffer.from(framePrefix(nonce));
+    this.endDelimiter = Buffer.from(`\n${framePrefix(nonce)}end `);
+  }
+
+  /** The step currently streaming output, if any. */
+  get currentStep(): { index: number; name: string } | undefined {
+    return this.step;
+  }
+
+  push(chunk: Uint8Array): ChannelEvent[] {
+    this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
+    const out: ChannelEvent[] = [];
+    for (;;) {
+      const before = this.buf.length;
+      const stepBefore = this.step;
+      if (this.step) this.drainStep(out);
+      else this.drainLine(out);
+      if (this.buf.length === before && this.step === stepBefore) break;
+    }
+    return out;
+  }
+
+  /** The stream ended: whatever is buffered is returned as output or noise. */
+  end(): ChannelEvent[] {
+    const out: ChannelEvent[] = [];
+    if (this.buf.length > 0) {
+      if (this.step) out.push({ kind: 'output', index: this.step.index, data: this.buf });
+      else out.push({ kind: 'noise', data: this.buf });
+    }
+    this.buf = Buffer.alloc(0);
+    return out;
+  }
+
+  private drainStep(out: ChannelEvent[]): void {
+    const step = this.step!;
+    const k = this.buf.indexOf(this.endDelimiter);
+    if (k < 0) {
+      // Keep a tail that could be the start of the delimiter.
+      const keep = Math.min(this.buf.length, this.endDelimiter.length - 1);
+      const emit = this.buf.length - keep;
+      if (emit > 0) {
+        out.push({ kind: 'output', index: step.index, data: this.buf.subarray(0, emit) });
+        this.buf = this.buf.subarray(emit);
+      }
+      return;
+    }
+    const nl = this.buf.indexOf(0x0a, k + this.endDelimiter.length);
+    if (k > 0) {
+      out.push({ kind: 'output', index: step.index, data: this.buf.subarray(0, k) });
+      this.buf = this.buf.subarray(k);
+    }
+    if (nl < 0) return;
+    const line = this.buf.toString('utf8', this.endDelimiter.length, nl - k).replace(/\r$/, '');
+    this.buf = this.buf.subarray(nl - k + 1);
+    this.step = undefined;
+    const f = line.split(' ');
+    out.push({
+      kind: 'end',
+      index: toInt(f[0], step.index),
+      name: f[1] ?? step.name,
+      status: toInt(f[2], -1),
+      timedOut: f[3] === '1',
+      uptime: toNum(f[4]),
+    });
+  }
+
+  private drainLine(out: ChannelEvent[]): void {
+    const nl = this.buf.indexOf(0x0a);
+    if (nl < 0) {
+      if (this.buf.length > MAX_LINE) {
+        out.push({ kind: 'noise', data: this.buf });
+        this.buf = Buffer.alloc(0);
+      }
+      return;
+    }
+    const raw = this.buf.subarray(0, nl + 1);
+    this.buf = this.buf.subarray(nl + 1);
+    const p = raw.indexOf(this.prefix);
+    if (p < 0) {
+      out.push({ kind: 'noise', data: raw });
+      return;
+    }
+    if (p > 0) out.push({ kind: 'noise', data: raw.subarray(0, p) });
+    const line = raw
+      .toString('utf8', p + this.prefix.length)
+      .replace(/\r?\n$/, '')
+      .replace(/\r$/, '');
+    const sp = line.indexOf(' ');
+    const verb = sp < 0 ? line : line.slice(0, sp);
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    const f = rest.split(' ');
+    switch (verb) {
+      case 'ready':
+        out.push({ kind: 'ready', release: f[0] ?? '', uptime: toNum(f[1]) });
+        return;
+      case 'begin': {
+        const index = toInt(f[0], -1);
+        const name = f[1] ?? '';
+        this.step = { index, name };
+        out.push({ kind: 'begin', index, name, uptime: toNum(f[2]) });
+        return;
+      }
+      case 'shell':
+        out.push({ kind: 'shell', uptime: toNum(f[0]) });
+        return;
+      case 'done':
+        out.push({ kind: 'done', uptime: toNum(f[0]) });
+        return;
+      case 'note':
+        out.push({ kind: 'note', text: rest });
+        return;
+      default:
+        out.push({ kind: 'noise', data: raw });
+    }
+  }
+}
+
+function toInt(s: string | undefined, fallback: number): number {
+  if (s === undefined || !/^-?\d+$/.test(s)) return fallback;
+  return Number(s);
+}
+
+function toNum(s: string | undefined): number {
+  const n = s === undefined ? Number.NaN : Number(s);
+  return Number.isFinite(n) ? n : Number.NaN;
+}

@@ -1,0 +1,49 @@
+/**
+ * How a machine run ended, as data. The CLI maps these to exit codes in one place
+ * (cli/commands/boot.ts, via cli/exit-codes.ts); bisect will map them to 0/1/125.
+ */
+export type ExitReason =
+  /** The guest ran every step and powered off. */
+  | { kind: 'done' }
+  /** "Kernel panic - not syncing: <message>" on the console. */
+  | { kind: 'panic'; message: string }
+  /** A step ran past its timeout; SysRq w and t were sent, then QEMU was killed. */
+  | { kind: 'hang'; step: string; timeoutS: number }
+  /** No kernel banner ('banner') or /init never reported ready ('init') in time. */
+  | { kind: 'boot-timeout'; stage: 'banner' | 'init'; timeoutS: number }
+  /** The whole run's time limit passed. */
+  | { kind: 'run-timeout'; timeoutS: number; step: string | undefined }
+  /** QEMU ended before the guest finished, without a panic (reset, triple fault, poweroff by a step). */
+  | { kind: 'guest-exit'; detail: string }
+  /** QEMU could not start or a channel broke: not the kernel's fault. */
+  | { kind: 'infrastructure'; message: string }
+  /** Ctrl-C or SIGTERM. */
+  | { kind: 'interrupted' };
+
+/** True when the outcome says something about the kernel (a crash or a hang). */
+export function isKernelFailure(r: ExitReason): boolean {
+  return r.kind === 'panic' || r.kind === 'hang' || r.kind === 'boot-timeout' || r.kind === 'run-timeout' || r.kind === 'guest-exit';
+}
+
+export function describeExit(r: ExitReason): string {
+  switch (r.kind) {
+    case 'done':
+      return 'the guest finished and powered off';
+    case 'panic':
+      return `kernel panic: ${r.message}`;
+    case 'hang':
+      return `hang: step '${r.step}' did not finish within ${r.timeoutS} s; the guest's task dump (SysRq w, t) is in the console log`;
+    case 'boot-timeout':
+      return r.stage === 'banner'
+        ? `boot timeout: no kernel banner within ${r.timeoutS} s`
+        : `boot timeout: the kernel started but /init did not report ready within ${r.timeoutS} s; task dump in the console log`;
+    case 'run-timeout':
+      return `run timeout: the run took longer than ${r.timeoutS} s${r.step ? ` (in step '${r.step}')` : ''}; task dump in the console log`;
+    case 'guest-exit':
+      return `the guest stopped before it finished: ${r.detail}`;
+    case 'infrastructure':
+      return `infrastructure failure: ${r.message}`;
+    case 'interrupted':
+      return 'interrupted';
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * A machine profile after defaults, with sizes in bytes, and the rules that catch what
+ * QEMU or the kernel would refuse, before QEMU starts. Each issue names the key and the
+ * fix. Pure.
+ *
+ * QEMU 7.2 facts behind the rules (seen):
+ *   - label-size below 128K: "Property 'nvdimm.label-size' (0x10000) is required at least 0x20000"
+ *   - NVDIMMs without slots: "no slots where allocated, please specify the 'slots' option";
+ *     more NVDIMMs than slots: "no free slots available"
+ *   - the usable sizes (file - label, rounded down to align) must fit in maxmem - memory:
+ *     "not enough space, currently 0x40000000 in use of total space for memory devices 0x40000000"
+ *   - q35 puts all RAM below 4G when memory < 0xb0000000, else 2G below 4G and the rest at 4G
+ *     (hw/i386/pc_q35.c); memmap= ranges must be real RAM of that map.
+ */
+import type { RawProfile } from './profile-schema.ts';
+import { formatHex, formatSize, isPowerOfTwo, parseSize, roundDown, roundUp } from './sizes.ts';
+
+const K = 1024;
+const M = 1024 * K;
+const G = 1024 * M;
+
+export const LABEL_MIN = 128 * K;
+/** x86_64 memory section: memremap_pages and memory hot-plug work in these. */
+export const SECTION_SIZE = 128 * M;
+/** test_hmm's DEVMEM_CHUNK_SIZE: each device-coherent device needs one chunk of SPM. */
+export const HMM_CHUNK = 256 * M;
+/** RAM left to the guest after SPM and legacy pmem are carved out. */
+export const MIN_FREE_RAM = 512 * M;
+
+export interface NvdimmSpec {
+  id: string;
+  /** Usable data bytes (what the guest's region shows). */
+  size: number;
+  label: number;
+  align: number;
+  /** size + label: the sparse backing file. */
+  fileSize: number;
+}
+
+export interface SpmSpec {
+  start: number;
+  size: number;
+  /** test_hmm spm_addr_dev0 / spm_addr_dev1. */
+  dev0: number;
+  dev1: number;
+}
+
+export interface MachineProfile {
+  name: string;
+  /** The YAML file it came from. */
+  file: string;
+  description: string;
+  cpus: number;
+  memory: number;
+  maxmem: number;
+  slots: number;
+  firmware: 'qboot' | 'seabios';
+  nvdimms: NvdimmSpec[];
+  legacyPmem: { start: number; size: number }[];
+  spm: SpmSpec | undefined;
+  cmdline: string[];
+  guest: { hugepages: number; hungTaskTimeoutS: number };
+  timeouts: { bannerS: number; kvmBannerS: number; initS: number };
+}
+
+export type ProfilePath = readonly (string | number)[];
+
+export interface ProfileIssue {
+  path: ProfilePath;
+  message: string;
+  fix: string;
+}
+
+export const DEFAULTS = {
+  cpus: 2,
+  memory: 2 * G,
+  firmware: 'qboot' as const,
+  label: 2 * M,
+  align: 2 * M,
+  spmSize: 2 * HMM_CHUNK,
+  hugepages: 16,
+  hungTaskTimeoutS: 5,
+  bannerS: 60,
+  kvmBannerS: 10,
+  initS: 180,
+};
+
+/** RAM ranges of a q35 machine with this much memory, [start, end). */
+export function q35RamMap(memory: number): { start: number; end: number }[] {
+  if (memory < 0xb0000000) return [{ start: 0, end: memory }];
+  return [
+    { start: 0, end: 0x80000000 },
+    { start: 4 * G, end: 4 * G + (memory - 0x80000000) },
+  ];
+}
+
+const inRam = (map: { start: number; end: number }[], start: number, size: number): boolean =>
+  map.some((r) => start >= r.start && start + size <= r.end);
+
+const overlaps = (a: { start: number; size: number }, b: { start: number; size: number }): boolean =>
+  a.start < b.start + b.size && b.start < a.start + a.size;
+
+/** Resolves defaults and checks every rule; the profile is returned only when there are no issues. */
+export function resolveProfile(
+  raw: RawProfile,
+  where: { name: string; file: string },
+): { profile: MachineProfile | undefined; issues: ProfileIssue[] } {
+  const issues: ProfileIssue[] = [];
+  const issue = (path: ProfilePath, message: string, fix: string): void => {
+    issues.push({ path, message, fix });
+  };
+  const size = (path: ProfilePath, v: string | number | undefined, dflt: number): number => {
+    if (v === undefined) return dflt;
+    const n = parseSize(v);
+    if (n === undefined) {
+      issue(path, `'${v}' is not a size`, 'write bytes, 0x hex, or a number with K, M, G or T (e.g. 512M)');
+      return dflt;
+    }
+    return n;
+  };
+
+  const cpus = raw.cpus ?? DEFAULTS.cpus;
+  const memory = size(['memory'], raw.memory, DEFAULTS.memory);
+  if (memory < 256 * M) issue(['memory'], `memory ${formatSize(memory)} is too small to boot`, 'memory: 2G');
+  if (memory % (2 * M) !== 0) {
+    issue(['memory'], `memory ${formatSize(memory)} is not a multiple of 2M`, `memory: ${formatSize(roundUp(memory, 2 * M))}`);
+  }
+
+  const nvdimms: NvdimmSpec[] = [];
+  for (const [i, d] of (raw.nvdimms ?? []).entries()) {
+    const at = ['nvdimms', i];
+    const dsize = size([...at, 'size'], d.size, 0);
+    const label = size([...at, 'label'], d.label, DEFAULTS.label);
+    const align = size([...at, 'align'], d.align, DEFAULTS.align);
+    if (label < LABEL_MIN) {
+      issue(
+        [...at, 'label'],
+        `label ${formatSize(label)} is below QEMU's minimum of 128K ("is required at least 0x20000")`,
+        `label: 128K or more (${formatSize(DEFAULTS.label)} is the default)`,
+      );
+    }
+    if (!isPowerOfTwo(align) || align < 4 * K) {
+      issue([...at, 'align'], `align ${formatSize(align)} is not a power of two of at least 4K`, 'align: 2M (or 1G for 1G devdax)');
+    } else {
+      if (align < 2 * M) {
+        issue(
+          [...at, 'align'],
+          `align ${formatSize(align)} lets the next DIMM start unaligned; the kernel then refuses fsdax/devdax there ("misaligned")`,
+          'align: 2M',
+        );
+      }
+      if (dsize === 0 || dsize % align !== 0) {
+        const down = roundDown(dsize, align);
+        const up = roundUp(Math.max(dsize, 1), align);
+        issue(
+          [...at, 'size'],
+          `size ${formatSize(dsize)} is not a positive multiple of align ${formatSize(align)} (QEMU would silently round it down)`,
+          `size: ${down > 0 ? `${formatSize(down)} or ` : ''}${formatSize(up)}`,
+        );
+      }
+    }
+    nvdimms.push({ id: `nv${i}`, size: dsize, label, align, fileSize: dsize + label });
+  }
+
+  const slots = raw.slots ?? (nvdimms.length > 0 ? nvdimms.length : 0);
+  if (nvdimms.length > 0 && slots < nvdimms.length) {
+    issue(
+      ['slots'],
+      slots === 0
+        ? `${nvdimms.length} NVDIMM(s) but no memory slots (QEMU: "no slots where allocated")`
+        : `${nvdimms.length} NVDIMMs but only ${slots} slot(s) (QEMU: "no free slots available")`,
+      `slots: ${nvdimms.length} (or leave slots out to get one per NVDIMM)`,
+    );
+  }
+  const deviceBytes = nvdimms.reduce((s, d) => s + d.size, 0);
+  const neededMaxmem = memory + deviceBytes;
+  const maxmem = raw.maxmem === undefined ? neededMaxmem : size(['maxmem'], raw.maxmem, neededMaxmem);
+  if (maxmem < neededMaxmem) {
+    issue(
+      ['maxmem'],
+      `maxmem ${formatSize(maxmem)} leaves ${formatSize(Math.max(0, maxmem - memory))} for memory devices but the NVDIMMs need ${formatSize(deviceBytes)} (QEMU: "not enough space")`,
+      `maxmem: ${formatSize(roundUp(neededMaxmem, G))} or more (memory + the NVDIMM sizes), or leave it out`,
+    );
+  }
+  if (slots > 0 && maxmem <= memory) {
+    issue(['maxmem'], `slots need maxmem above memory (${formatSize(memory)})`, `maxmem: ${formatSize(memory + G)}`);
+  }
+
+  const ram = q35RamMap(memory);
+  const reserved: { start: number; size: number; path: ProfilePath }[] = [];
+  const ramText = ram.map((r) => `${formatHex(r.start)}-${formatHex(r.end)}`).join(' and ');
+
+  let spm: SpmSpec | undefined;
+  if (raw.spm !== undefined) {
+    const start = size(['spm', 'start'], raw.spm.start, 0);
+    const ssize = size(['spm', 'size'], raw.spm.size, DEFAULTS.spmSize);
+    if (start % SECTION_SIZE !== 0 || start === 0) {
+      issue(
+        ['spm', 'start'],
+        `SPM start ${formatHex(start)} is not a non-zero multiple of the 128M memory section`,
+        `start: ${formatHex(roundUp(Math.max(start, SECTION_SIZE), SECTION_SIZE))}`,
+      );
+    }
+    if (ssize < 2 * HMM_CHUNK || ssize % HMM_CHUNK !== 0) {
+      issue(
+        ['spm', 'size'],
+        `SPM size ${formatSize(ssize)} must be a multiple of 256M and at least 512M: test_hmm puts one 256M chunk of each device-coherent device (dmirror2, dmirror3) there`,
+        'size: 512M',
+      );
+    }
+    if (!inRam(ram, start, ssize)) {
+      issue(
+        ['spm'],
+        `SPM ${formatHex(start)}+${formatSize(ssize)} is not inside the guest's RAM (${ramText} with memory ${formatSize(memory)}); memmap=...$... only reserves real RAM`,
+        `put it inside RAM, e.g. start: 0x40000000 with memory: 2G`,
+      );
+    }
+    reserved.push({ start, size: ssize, path: ['spm'] });
+    spm = { start, size: ssize, dev0: start, dev1: start + HMM_CHUNK };
+  }
+
+  const legacyPmem: { start: number; size: number }[] = [];
+  for (const [i, p] of (raw.legacyPmem ?? []).entries()) {
+    const at = ['legacyPmem', i];
+    const start = size([...at, 'start'], p.start, 0);
+    const psize = size([...at, 'size'], p.size, 0);
+    if (start % SECTION_SIZE !== 0 || psize % SECTION_SIZE !== 0 || psize === 0) {
+      issue(
+        at,
+        `legacy pmem ${formatHex(start)}+${formatSize(psize)} is not aligned to the 128M memory section`,
+        `start: ${formatSize(roundUp(start, SECTION_SIZE))}, size: ${formatSize(roundUp(Math.max(psize, 1), SECTION_SIZE))}`,
+      );
+    }
+    if (!inRam(ram, start, psize)) {
+      issue(
+        at,
+        `legacy pmem ${formatHex(start)}+${formatSize(psize)} is not inside the guest's RAM (${ramText}); memmap=...!... turns RAM into pmem`,
+        memory >= 0xb0000000
+          ? `start: 4G with a size up to ${formatSize(memory - 2 * G)}`
+          : 'raise memory to 6G and use start: 4G, size: 1G',
+      );
+    }
+    for (const r of reserved) {
+      if (overlaps(r, { start, size: psize })) {
+        issue(at, `legacy pmem overlaps ${r.path.join('.')}`, 'move one of them');
+      }
+    }
+    reserved.push({ start, size: psize, path: at });
+    legacyPmem.push({ start, size: psize });
+  }
+  const carved = reserved.reduce((s, r) => s + r.size, 0);
+  if (reserved.length > 0 && memory - carved < MIN_FREE_RAM) {
+    issue(
+      ['memory'],
+      `SPM and legacy pmem take ${formatSize(carved)} of ${formatSize(memory)}, leaving less than ${formatSize(MIN_FREE_RAM)} of RAM`,
+      `memory: ${formatSize(roundUp(carved + MIN_FREE_RAM + 512 * M, G))}`,
+    );
+  }
+
+  const profile: MachineProfile = {
+    name: raw.name ?? where.name,
+    file: where.file,
+    description: raw.description ?? '',
+    cpus,
+    memory,
+    maxmem,
+    slots,
+    firmware: raw.firmware ?? DEFAULTS.firmware,
+    nvdimms,
+    legacyPmem,
+    spm,
+    cmdline: raw.cmdline ?? [],
+    guest: {
+      hugepages: raw.guest?.hugepages ?? DEFAULTS.hugepages,
+      hungTaskTimeoutS: raw.guest?.hungTaskTimeoutS ?? DEFAULTS.hungTaskTimeoutS,
+    },
+    timeouts: {
+      bannerS: raw.timeouts?.bannerS ?? DEFAULTS.bannerS,
+      kvmBannerS: raw.timeouts?.kvmBannerS ?? DEFAULTS.kvmBannerS,
+      initS: raw.timeouts?.initS ?? DEFAULTS.initS,
+    },
+  };
+  return { profile: issues.length === 0 ? profile : undefined, issues };
+}

@@ -1,0 +1,307 @@
+/**
+ * The run's decisions, as a pure state machine: events in (console lines, channel
+ * frames, timers, QEMU's exit), actions out (arm/disarm a timer, ask for a task dump,
+ * kill QEMU). The edge (runner.ts) performs the actions and feeds the events; tests drive
+ * it with event lists.
+ *
+ * Timeouts: boot (no banner; banner but no ready from /init), per step, the whole run.
+ * When one passes after the kernel is up, the guest is asked for a task dump (SysRq w and
+ * t), the console is given time to print it, then QEMU is killed. A panic line ends the
+ * run at once and wins over any timeout.
+ */
+import type { ChannelEvent } from './channel.ts';
+import type { ExitReason } from './exit-reason.ts';
+import { GUEST_KILL_GRACE_S, type StepSpec } from './steps.ts';
+
+export type TimerId =
+  | 'banner'
+  | 'init'
+  | 'run'
+  | `step:${number}`
+  | `backstop:${number}`
+  | 'dump-quiet'
+  | 'dump-max'
+  | 'shutdown'
+  | 'panic-grace';
+
+export interface SupervisorConfig {
+  steps: readonly Pick<StepSpec, 'name' | 'timeoutS' | 'onTimeout'>[];
+  bannerTimeoutMs: number;
+  /** From the banner to /init's ready frame. */
+  initTimeoutMs: number;
+  /** The whole run, from QEMU's start; undefined for none (interactive shell). */
+  runTimeoutMs: number | undefined;
+  /** The task dump is over when the console has been quiet this long... */
+  dumpQuietMs: number;
+  /** ...or after this long at most. */
+  dumpMaxMs: number;
+  /** After /init's done frame, QEMU should exit by itself (poweroff) within this. */
+  shutdownMs: number;
+  /** After a panic line, QEMU should exit by itself (panic=-1, -no-reboot) within this. */
+  panicGraceMs: number;
+  /** A 'continue' step that /init failed to kill: how long after its guest deadline to give up. */
+  backstopMs: number;
+}
+
+export const DEFAULT_SUPERVISOR_TIMING = {
+  dumpQuietMs: 3000,
+  dumpMaxMs: 30_000,
+  shutdownMs: 20_000,
+  panicGraceMs: 5000,
+  backstopMs: 30_000,
+};
+
+export type SupervisorEvent =
+  | { type: 'console-line'; text: string }
+  | { type: 'channel'; event: ChannelEvent }
+  | { type: 'timer'; id: TimerId }
+  | { type: 'qemu-exit'; code: number | undefined; signal: string | undefined; spawnError?: string; stderr: string }
+  | { type: 'interrupt' }
+  /** A channel or the monitor broke, or an action failed. */
+  | { type: 'infrastructure'; message: string };
+
+export type SupervisorAction =
+  | { type: 'arm'; id: TimerId; ms: number }
+  | { type: 'disarm'; id: TimerId }
+  | { type: 'sysrq'; keys: string[] }
+  | { type: 'kill' }
+  | { type: 'progress'; message: string };
+
+export type Phase = 'boot' | 'kernel' | 'running' | 'shell' | 'dumping' | 'stopping' | 'exited';
+
+export interface SupervisorState {
+  phase: Phase;
+  bannerSeen: boolean;
+  readySeen: boolean;
+  doneSeen: boolean;
+  panic: string | undefined;
+  /** The reason decided before QEMU exited (a timeout, an interrupt). */
+  pending: ExitReason | undefined;
+  /** Set once QEMU has exited. */
+  final: ExitReason | undefined;
+  currentStep: number | undefined;
+  timedOutSteps: number[];
+  armed: TimerId[];
+}
+
+export const BANNER_RE = /Linux version \d+\.\d+\S* /;
+export const PANIC_RE = /Kernel panic - not syncing: ?(.*)$/;
+
+export function initialState(): SupervisorState {
+  return {
+    phase: 'boot',
+    bannerSeen: false,
+    readySeen: false,
+    doneSeen: false,
+    panic: undefined,
+    pending: undefined,
+    final: undefined,
+    currentStep: undefined,
+    timedOutSteps: [],
+    armed: [],
+  };
+}
+
+export function start(cfg: SupervisorConfig): { state: SupervisorState; actions: SupervisorAction[] } {
+  const state = initialState();
+  const actions: SupervisorAction[] = [];
+  arm(state, actions, 'banner', cfg.bannerTimeoutMs);
+  if (cfg.runTimeoutMs !== undefined) arm(state, actions, 'run', cfg.runTimeoutMs);
+  return { state, actions };
+}
+
+function arm(state: SupervisorState, actions: SupervisorAction[], id: TimerId, ms: number): void {
+  if (!state.armed.includes(id)) state.armed.push(id);
+  actions.push({ type: 'arm', id, ms });
+}
+
+function disarm(state: SupervisorState, actions: SupervisorAction[], id: TimerId): void {
+  const i = state.armed.indexOf(id);
+  if (i < 0) return;
+  state.armed.splice(i, 1);
+  actions.push({ type: 'disarm', id });
+}
+
+function disarmAll(state: SupervisorState, actions: SupervisorAction[], keep: readonly TimerId[] = []): void {
+  for (const id of [...state.armed]) if (!keep.includes(id)) disarm(state, actions, id);
+}
+
+function stepName(cfg: SupervisorConfig, i: number | undefined): string | undefined {
+  return i === undefined ? undefined : (cfg.steps[i]?.name ?? `#${i}`);
+}
+
+/** Ask for a task dump, then kill once the console has printed it. */
+function dumpThenKill(state: SupervisorState, cfg: SupervisorConfig, actions: SupervisorAction[], reason: ExitReason): void {
+  state.pending = reason;
+  disarmAll(state, actions);
+  state.phase = 'dumping';
+  actions.push({ type: 'sysrq', keys: ['w', 't'] });
+  arm(state, actions, 'dump-quiet', cfg.dumpQuietMs);
+  arm(state, actions, 'dump-max', cfg.dumpMaxMs);
+}
+
+function kill(state: SupervisorState, actions: SupervisorAction[]): void {
+  disarmAll(state, actions);
+  state.phase = 'stopping';
+  actions.push({ type: 'kill' });
+}
+
+/** Applies one event; mutates and returns the state with the actions to perform. */
+export function step(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  ev: SupervisorEvent,
+): { state: SupervisorState; actions: SupervisorAction[] } {
+  const actions: SupervisorAction[] = [];
+  if (state.phase === 'exited') return { state, actions };
+  switch (ev.type) {
+    case 'console-line': {
+      if (!state.bannerSeen && BANNER_RE.test(ev.text)) {
+        state.bannerSeen = true;
+        if (state.phase === 'boot') state.phase = 'kernel';
+        disarm(state, actions, 'banner');
+        if (state.phase === 'kernel') arm(state, actions, 'init', cfg.initTimeoutMs);
+        actions.push({ type: 'progress', message: 'kernel started' });
+      }
+      const p = PANIC_RE.exec(ev.text);
+      if (p && state.panic === undefined) {
+        state.panic = p[1]!.trim();
+        disarmAll(state, actions);
+        state.phase = 'stopping';
+        arm(state, actions, 'panic-grace', cfg.panicGraceMs);
+        actions.push({ type: 'progress', message: `kernel panic: ${state.panic}` });
+      } else if (state.phase === 'dumping') {
+        arm(state, actions, 'dump-quiet', cfg.dumpQuietMs);
+      }
+      break;
+    }
+    case 'channel':
+      onChannel(state, cfg, ev.event, actions);
+      break;
+    case 'timer':
+      onTimer(state, cfg, ev.id, actions);
+      break;
+    case 'interrupt':
+      if (state.phase !== 'stopping') {
+        state.pending = { kind: 'interrupted' };
+        kill(state, actions);
+      }
+      break;
+    case 'infrastructure':
+      if (state.pending === undefined && state.panic === undefined && !state.doneSeen) {
+        state.pending = { kind: 'infrastructure', message: ev.message };
+        kill(state, actions);
+      }
+      break;
+    case 'qemu-exit':
+      disarmAll(state, actions);
+      state.final = finalReason(state, ev);
+      state.phase = 'exited';
+      break;
+  }
+  return { state, actions };
+}
+
+function onChannel(state: SupervisorState, cfg: SupervisorConfig, ev: ChannelEvent, actions: SupervisorAction[]): void {
+  if (state.phase === 'stopping' || state.phase === 'dumping') return;
+  switch (ev.kind) {
+    case 'ready':
+      state.readySeen = true;
+      state.phase = 'running';
+      disarm(state, actions, 'init');
+      disarm(state, actions, 'banner');
+      actions.push({ type: 'progress', message: `guest ready (kernel ${ev.release}, ${ev.uptime} s since boot)` });
+      break;
+    case 'begin': {
+      state.currentStep = ev.index;
+      const s = cfg.steps[ev.index];
+      if (s) arm(state, actions, `step:${ev.index}`, s.timeoutS * 1000);
+      actions.push({ type: 'progress', message: `step ${ev.name}: started` });
+      break;
+    }
+    case 'end': {
+      disarm(state, actions, `step:${ev.index}`);
+      disarm(state, actions, `backstop:${ev.index}`);
+      state.currentStep = undefined;
+      const how = ev.timedOut ? 'killed after its timeout' : `exit status ${ev.status}`;
+      actions.push({ type: 'progress', message: `step ${ev.name}: ${how}` });
+      break;
+    }
+    case 'shell':
+      state.phase = 'shell';
+      disarm(state, actions, 'run');
+      break;
+    case 'done':
+      state.doneSeen = true;
+      disarmAll(state, actions);
+      state.phase = 'stopping';
+      arm(state, actions, 'shutdown', cfg.shutdownMs);
+      break;
+    default:
+      break;
+  }
+}
+
+function onTimer(state: SupervisorState, cfg: SupervisorConfig, id: TimerId, actions: SupervisorAction[]): void {
+  const i = state.armed.indexOf(id);
+  if (i < 0) return; // stale
+  state.armed.splice(i, 1);
+  if (id === 'banner') {
+    state.pending = { kind: 'boot-timeout', stage: 'banner', timeoutS: cfg.bannerTimeoutMs / 1000 };
+    actions.push({ type: 'progress', message: `no kernel banner within ${cfg.bannerTimeoutMs / 1000} s` });
+    kill(state, actions);
+  } else if (id === 'init') {
+    actions.push({ type: 'progress', message: `/init not ready within ${cfg.initTimeoutMs / 1000} s: asking for a task dump` });
+    dumpThenKill(state, cfg, actions, { kind: 'boot-timeout', stage: 'init', timeoutS: cfg.initTimeoutMs / 1000 });
+  } else if (id === 'run') {
+    actions.push({ type: 'progress', message: 'run timeout: asking for a task dump' });
+    dumpThenKill(state, cfg, actions, {
+      kind: 'run-timeout',
+      timeoutS: (cfg.runTimeoutMs ?? 0) / 1000,
+      step: stepName(cfg, state.currentStep),
+    });
+  } else if (id.startsWith('step:')) {
+    const n = Number(id.slice(5));
+    const s = cfg.steps[n];
+    const name = stepName(cfg, n)!;
+    const timeoutS = s?.timeoutS ?? 0;
+    state.timedOutSteps.push(n);
+    if (s?.onTimeout === 'continue') {
+      actions.push({ type: 'progress', message: `step ${name}: over ${timeoutS} s; task dump, then /init kills it` });
+      actions.push({ type: 'sysrq', keys: ['w', 't'] });
+      arm(state, actions, `backstop:${n}`, GUEST_KILL_GRACE_S * 1000 + cfg.backstopMs);
+    } else {
+      actions.push({ type: 'progress', message: `step ${name}: over ${timeoutS} s; asking for a task dump, then stopping the VM` });
+      dumpThenKill(state, cfg, actions, { kind: 'hang', step: name, timeoutS });
+    }
+  } else if (id.startsWith('backstop:')) {
+    const n = Number(id.slice(9));
+    const name = stepName(cfg, n)!;
+    actions.push({ type: 'progress', message: `step ${name}: /init could not kill it; stopping the VM` });
+    dumpThenKill(state, cfg, actions, { kind: 'hang', step: name, timeoutS: cfg.steps[n]?.timeoutS ?? 0 });
+  } else if (id === 'dump-quiet' || id === 'dump-max') {
+    kill(state, actions);
+  } else if (id === 'shutdown') {
+    actions.push({ type: 'progress', message: 'the guest did not power off; stopping QEMU' });
+    kill(state, actions);
+  } else if (id === 'panic-grace') {
+    kill(state, actions);
+  }
+}
+
+function finalReason(state: SupervisorState, ev: SupervisorEvent & { type: 'qemu-exit' }): ExitReason {
+  if (state.panic !== undefined) return { kind: 'panic', message: state.panic };
+  if (state.pending !== undefined) return state.pending;
+  if (state.doneSeen) return { kind: 'done' };
+  const how = ev.signal !== undefined ? `signal ${ev.signal}` : `exit code ${ev.code}`;
+  const stderr = ev.stderr.trim();
+  if (ev.spawnError !== undefined) return { kind: 'infrastructure', message: `cannot start QEMU: ${ev.spawnError}` };
+  if (!state.bannerSeen) {
+    return { kind: 'infrastructure', message: `QEMU ended (${how}) before the kernel started${stderr ? `: ${stderr}` : ''}` };
+  }
+  if (ev.code !== 0 && stderr) return { kind: 'infrastructure', message: `QEMU failed (${how}): ${stderr}` };
+  return {
+    kind: 'guest-exit',
+    detail: `QEMU ended (${how}) while the guest was ${state.readySeen ? 'running steps' : 'booting'}, without a panic message (reset, triple fault, or a step powered it off)`,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Bytes to clean console lines. A console log is untrusted: it can hold NULs, `\r`,
+ * ANSI escapes, invalid UTF-8 and lines of megabytes. This stage turns it into lines of
+ * bounded length with the printk prefix (timestamp, PRINTK_CALLER id) split off.
+ * Pure: no I/O; the caller feeds chunks in order.
+ */
+import type { LogLine } from './types.ts';
+
+/** Longer lines are cut here. printk records are at most 1024 bytes, so nothing kernel is lost. */
+export const MAX_LINE_CHARS = 4096;
+
+/** Splits a stream of chunks into lines; line numbers count every `\n` in the input. */
+export class LineSplitter {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  readonly #emit: (line: string, n: number) => void;
+  #carry = '';
+  /** The current line passed MAX_LINE_CHARS: drop the rest of it until its `\n`. */
+  #overlong = false;
+  #line = 0;
+
+  constructor(emit: (line: string, n: number) => void) {
+    this.#emit = emit;
+  }
+
+  /** Lines emitted so far. */
+  get lines(): number {
+    return this.#line;
+  }
+
+  push(chunk: Uint8Array | string): void {
+    const text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    this.#pushText(text);
+  }
+
+  /** Flushes the last line (one without a trailing newline). */
+  end(): void {
+    this.#pushText(this.#decoder.decode());
+    if (this.#carry !== '' || this.#overlong) this.#flushCarry();
+  }
+
+  #pushText(text: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      if (this.#carry === '' && !this.#overlong) {
+        const line = nl - start > MAX_LINE_CHARS ? text.slice(start, start + MAX_LINE_CHARS) : text.slice(start, nl);
+        this.#emit(line, ++this.#line);
+      } else {
+        this.#append(text, start, nl);
+        this.#flushCarry();
+      }
+      start = nl + 1;
+    }
+    if (start < text.length) this.#append(text, start, text.length);
+  }
+
+  #append(text: string, from: number, to: number): void {
+    if (this.#overlong) return;
+    const room = MAX_LINE_CHARS - this.#carry.length;
+    if (to - from > room) {
+      this.#carry += text.slice(from, from + room);
+      this.#overlong = true;
+    } else {
+      this.#carry += text.slice(from, to);
+    }
+  }
+
+  #flushCarry(): void {
+    const line = this.#carry;
+    this.#carry = '';
+    this.#overlong = false;
+    this.#emit(line, ++this.#line);
+  }
+}
+
+const DIRTY = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+// CSI (ESC [ or the 8-bit 0x9b), OSC (ESC ] … BEL/ST), and two-byte ESC sequences.
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/** Removes ANSI escapes and control characters (tab kept); invalid UTF-8 is already U+FFFD. */
+export function cleanLine(line: string): string {
+  if (!DIRTY.test(line)) return line;
+  return line.replace(ESCAPES, '').replace(CONTROLS, '');
+}
+
+// `<4>` syslog level, `[   12.345678]` printk time, `[  T123]` / `[    C1]` PRINTK_CALLER.
+const PREFIX = /^(?:<\d{1,3}>)?(?:\[ *(\d{1,10}\.\d{1,9})\](?:\[ *([TC]\d{1,10})\])? ?)?/;
+// A kernel line glued to the end of a user-space line that had no newline.
+const EMBEDDED = /\[ *(\d{1,10}\.\d{6})\](?:\[ *([TC]\d{1,10})\])? ?/;
+
+/**
+ * Splits the printk prefix off a cleaned line. When `seenKernel` (the log has timestamps)
+ * and a timestamp appears mid-line, what precedes it is user-space output and is dropped.
+ */
+export function splitPrefix(line: string, n: number, seenKernel: boolean): LogLine {
+  const c = line.charCodeAt(0);
+  if (c === 91 /* [ */ || c === 60 /* < */) {
+    const m = PREFIX.exec(line)!;
+    if (m[1] !== undefined) {
+      return { n, text: line.slice(m[0].length), time: Number(m[1]), caller: m[2] ?? '', kernel: true };
+    }
+    if (m[0].length > 0) return { n, text: line.slice(m[0].length), time: null, caller: '', kernel: false };
+  }
+  if (seenKernel && line.indexOf('[') > 0) {
+    const m = EMBEDDED.exec(line);
+    if (m) {
+      return {
+        n,
+        text: line.slice(m.index + m[0].length),
+        time: Number(m[1]),
+        caller: m[2] ?? '',
+        kernel: true,
+      };
+    }
+  }
+  return { n, text: line, time: null, caller: '', kernel: false };
+}

@@ -1,0 +1,402 @@
+/**
+ * Groups console lines into reports. Per printing context (PRINTK_CALLER id, or one
+ * shared context when the log has none) it keeps:
+ * - a prelude: lines that come before a header and belong to it — `cut here`, the WARN
+ *   message (`refcount_t: …`), the dump_page() printed before a VM_BUG_ON/VM_WARN_ON, the
+ *   `=====` rule before KASAN/UBSAN;
+ * - the open report, from its header until its end line (`---[ end trace`, a rule,
+ *   `---[ end Kernel panic`), the end of its stack dump, or the next header.
+ * Interleaved reports from different CPUs/tasks are separated by their caller ids. NMI
+ * backtraces that a stall or lockup triggers on other CPUs are attached to it.
+ * Work per line is constant (bounded regexes over a bounded line, bounded buffers), so
+ * the whole pass is linear in the input.
+ */
+import {
+  BODY,
+  CONSEQUENTIAL_PANIC,
+  CUT_HERE,
+  END_PANIC,
+  END_TRACE,
+  type Header,
+  matchHeader,
+  NMI_BACKTRACE,
+  PAGE_DUMP_START,
+  PERCPU_REF,
+  REFCOUNT_T,
+  RULE,
+  STRUCTURE,
+  VM_CHECK_REASON,
+} from './headers.ts';
+import type { LogLine } from './types.ts';
+
+/** Lines kept per report; later ones only move lastLine. */
+export const MAX_REPORT_LINES = 400;
+/** A prelude not followed by a header within this many lines of its context is dropped. */
+const MAX_PRELUDE_LINES = 80;
+/** A loose header (`BUG: …`) without kernel report structure within this many lines is not a report. */
+const LOOSE_HEADER_WINDOW = 12;
+/** After its stack, a report waiting for its end line gives up after this many foreign lines. */
+const MAX_IDLE_LINES = 40;
+/** A report that never shows a stack stops collecting after this many lines. */
+const MAX_STACKLESS_LINES = 250;
+/** Contexts with open state; beyond this the oldest is closed (bounds memory on hostile input). */
+const MAX_CONTEXTS = 64;
+/** A consequential panic this close after a report is part of it. */
+const PANIC_AFTER_REPORT_LINES = 200;
+
+export interface RawReport {
+  header: Header;
+  /** Prelude, header and body lines of the report's context, capped at MAX_REPORT_LINES. */
+  lines: LogLine[];
+  /** Index in `lines` of the header line. */
+  headerIndex: number;
+  firstLine: number;
+  lastLine: number;
+  workload: string;
+  /** Why the segmenter already knows this report is corrupted, or ''. */
+  corrupted: string;
+}
+
+interface OpenReport {
+  header: Header;
+  ctx: string;
+  lines: LogLine[];
+  headerIndex: number;
+  first: number;
+  last: number;
+  workload: string;
+  /** A frame-like (indented) line after a `Call Trace:` / RIP / frames. */
+  stackSeen: boolean;
+  structured: boolean;
+  hasDie: boolean;
+  panicked: boolean;
+  idle: number;
+  span: number;
+  /** Contexts whose lines are routed here (NMI backtraces of other CPUs). */
+  attached: string[];
+}
+
+interface Prelude {
+  lines: LogLine[];
+  span: number;
+  /** Started by a `=====` rule: only the header right after it (KASAN, UBSAN) claims it. */
+  rule: boolean;
+  /** Holds a dump_page(): the header can be a page_owner stack away. */
+  pageDump: boolean;
+  /** `page dumped because: VM_…` or a refcount_t / percpu-ref message: worth a finding alone. */
+  significant: LogLine | undefined;
+  workload: string;
+}
+
+interface Ctx {
+  report: OpenReport | undefined;
+  prelude: Prelude | undefined;
+  /** Set when this context's lines are routed to another context's report. */
+  attachedTo: OpenReport | undefined;
+  touched: number;
+}
+
+const FRAME_LIKE = /^\s+(?:\? )?(?:\[<[0-9a-f]+>\] )?[A-Za-z_.$][\w.$]*(?:\+0x|\s+\(?[\w./-]+:\d)/;
+const STALL_KINDS = new Set(['rcu-stall', 'hard-lockup', 'soft-lockup']);
+const DIE_CONTINUES = new Set(['null-deref', 'page-fault', 'kernel-bug', 'bug', 'oops']);
+
+export class Segmenter {
+  readonly #ctxs = new Map<string, Ctx>();
+  readonly #emit: (report: RawReport) => void;
+  #tick = 0;
+  /** The last report closed, for panics that follow it. */
+  #lastClosed: { ctx: string; line: number } | undefined;
+  /** Lines examined, re-examinations included: the linear-work invariant tests check. */
+  visits = 0;
+
+  constructor(emit: (report: RawReport) => void) {
+    this.#emit = emit;
+  }
+
+  /** Feeds one kernel line; `workload` is the step it belongs to. */
+  feed(line: LogLine, workload: string): void {
+    this.visits++;
+    this.#tick++;
+    const header = matchHeader(line.text);
+    if (header !== undefined) {
+      const ctx = this.#ctx(line.caller);
+      ctx.touched = this.#tick;
+      this.#header(ctx, line, header, workload);
+      return;
+    }
+    const ctx = this.#ctxs.get(line.caller);
+    if (ctx !== undefined) {
+      ctx.touched = this.#tick;
+      const report = ctx.report ?? ctx.attachedTo;
+      if (report !== undefined) {
+        if (this.#body(ctx, report, line)) return;
+        // The report ended before this line: examine it again as a fresh line.
+        this.visits++;
+      }
+    }
+    this.#outside(ctx, line, workload);
+  }
+
+  /** Closes everything still open (end of input). */
+  finish(): void {
+    for (const ctx of this.#ctxs.values()) {
+      if (ctx.report !== undefined) this.#close(ctx.report);
+      this.#expirePrelude(ctx);
+    }
+    this.#ctxs.clear();
+  }
+
+  #ctx(key: string): Ctx {
+    let ctx = this.#ctxs.get(key);
+    if (ctx === undefined) {
+      if (this.#ctxs.size >= MAX_CONTEXTS) this.#evictOldest();
+      ctx = { report: undefined, prelude: undefined, attachedTo: undefined, touched: this.#tick };
+      this.#ctxs.set(key, ctx);
+    }
+    return ctx;
+  }
+
+  #evictOldest(): void {
+    let oldestKey: string | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [key, ctx] of this.#ctxs) {
+      if (ctx.touched < oldest) {
+        oldest = ctx.touched;
+        oldestKey = key;
+      }
+    }
+    if (oldestKey === undefined) return;
+    const ctx = this.#ctxs.get(oldestKey)!;
+    if (ctx.report !== undefined) this.#close(ctx.report);
+    this.#expirePrelude(ctx);
+    this.#ctxs.delete(oldestKey);
+  }
+
+  #header(ctx: Ctx, line: LogLine, header: Header, workload: string): void {
+    if (ctx.attachedTo !== undefined) this.#detach(ctx, line.caller);
+    const open = ctx.report;
+    if (open !== undefined) {
+      if (header.category === 'panic' || (header.die && !open.hasDie && DIE_CONTINUES.has(open.header.category))) {
+        this.#append(open, line);
+        open.structured ||= header.die;
+        if (header.die) open.hasDie = true;
+        if (header.category === 'panic') open.panicked = true;
+        return;
+      }
+      this.#close(open);
+    }
+    if (header.category === 'panic' && CONSEQUENTIAL_PANIC.test(header.detail)) {
+      const last = this.#lastClosed;
+      if (last !== undefined && line.n - last.line <= PANIC_AFTER_REPORT_LINES) {
+        // e.g. "Fatal exception" after the Oops it ends: that report is the finding.
+        ctx.prelude = undefined;
+        if (ctx.attachedTo === undefined) this.#ctxs.delete(line.caller);
+        return;
+      }
+    }
+    const prelude = ctx.prelude;
+    ctx.prelude = undefined;
+    const lines = prelude === undefined ? [line] : [...prelude.lines, line];
+    ctx.report = {
+      header,
+      ctx: line.caller,
+      lines,
+      headerIndex: lines.length - 1,
+      first: lines[0]!.n,
+      last: line.n,
+      workload,
+      stackSeen: false,
+      structured: false,
+      hasDie: header.die,
+      panicked: header.category === 'panic',
+      idle: 0,
+      span: 0,
+      attached: [],
+    };
+  }
+
+  /** Adds a line to an open report; false when the report ended before this line. */
+  #body(ctx: Ctx, r: OpenReport, line: LogLine): boolean {
+    const text = line.text;
+    r.span++;
+    if (CUT_HERE.test(text)) {
+      // A new WARN/BUG starts in this context: whatever was open here is done.
+      this.#close(r);
+      return false;
+    }
+    if (r.header.end === 'rule' && RULE.test(text)) {
+      this.#append(r, line);
+      this.#close(r);
+      return true;
+    }
+    if (END_TRACE.test(text) && !r.panicked) {
+      this.#append(r, line);
+      if (r.header.end === 'trace' || r.stackSeen) this.#close(r);
+      return true;
+    }
+    if (END_PANIC.test(text)) {
+      this.#append(r, line);
+      this.#close(r);
+      return true;
+    }
+    const frameLike = FRAME_LIKE.test(text);
+    if (!r.structured && STRUCTURE.test(text)) r.structured = true;
+    if (r.stackSeen && !frameLike && !BODY.test(text)) {
+      if (r.header.end === 'stack') {
+        this.#close(r);
+        return false;
+      }
+      if (++r.idle > MAX_IDLE_LINES) {
+        this.#close(r);
+        return false;
+      }
+      return true; // a foreign line inside a report that is still waiting for its end line
+    }
+    if (frameLike) r.stackSeen = true;
+    r.idle = 0;
+    this.#append(r, line);
+    if (!r.header.strict && !r.structured && r.span >= LOOSE_HEADER_WINDOW) {
+      this.#drop(r); // user space echoing "BUG: …": no kernel report follows
+      return true;
+    }
+    if (!r.stackSeen && r.span >= MAX_STACKLESS_LINES) this.#close(r);
+    return true;
+  }
+
+  /** A line in a context with no open report. */
+  #outside(found: Ctx | undefined, line: LogLine, workload: string): void {
+    const text = line.text;
+    const ctx = found;
+    const starts = CUT_HERE.test(text) || RULE.test(text) || PAGE_DUMP_START.test(text);
+    const significant = isSignificant(text);
+    const prelude = ctx?.prelude;
+    if (ctx !== undefined && prelude !== undefined) {
+      if ((starts && !continuesPrelude(prelude, text)) || prelude.span >= preludeLimit(prelude)) {
+        this.#expirePrelude(ctx);
+      } else {
+        prelude.span++;
+        prelude.lines.push(line);
+        if (PAGE_DUMP_START.test(text)) prelude.pageDump = true;
+        if (prelude.significant === undefined && significant) prelude.significant = line;
+        return;
+      }
+    }
+    if (starts || significant) {
+      this.#ctx(line.caller).prelude = {
+        lines: [line],
+        span: 0,
+        rule: RULE.test(text),
+        pageDump: PAGE_DUMP_START.test(text),
+        significant: significant ? line : undefined,
+        workload,
+      };
+      return;
+    }
+    if (NMI_BACKTRACE.test(text)) {
+      const stall = this.#openStall();
+      if (stall !== undefined) {
+        this.#ctx(line.caller).attachedTo = stall;
+        stall.attached.push(line.caller);
+        this.#append(stall, line);
+        return;
+      }
+    }
+    if (ctx !== undefined && ctx.report === undefined && ctx.prelude === undefined && ctx.attachedTo === undefined) {
+      this.#ctxs.delete(line.caller);
+    }
+  }
+
+  #openStall(): OpenReport | undefined {
+    let found: OpenReport | undefined;
+    for (const ctx of this.#ctxs.values()) {
+      const r = ctx.report;
+      if (r !== undefined && STALL_KINDS.has(r.header.category)) found = r;
+    }
+    return found;
+  }
+
+  #append(r: OpenReport, line: LogLine): void {
+    if (r.lines.length < MAX_REPORT_LINES) r.lines.push(line);
+    r.last = line.n;
+  }
+
+  #detach(ctx: Ctx, key: string): void {
+    const r = ctx.attachedTo;
+    ctx.attachedTo = undefined;
+    if (r !== undefined) r.attached = r.attached.filter((k) => k !== key);
+  }
+
+  #release(r: OpenReport): void {
+    const own = this.#ctxs.get(r.ctx);
+    if (own !== undefined && own.report === r) own.report = undefined;
+    for (const key of r.attached) {
+      const ctx = this.#ctxs.get(key);
+      if (ctx !== undefined && ctx.attachedTo === r) ctx.attachedTo = undefined;
+    }
+    r.attached = [];
+  }
+
+  #drop(r: OpenReport): void {
+    this.#release(r);
+  }
+
+  #close(r: OpenReport): void {
+    this.#release(r);
+    if (!r.header.strict && !r.structured) return;
+    this.#lastClosed = { ctx: r.ctx, line: r.last };
+    this.#emit({
+      header: r.header,
+      lines: r.lines,
+      headerIndex: r.headerIndex,
+      firstLine: r.first,
+      lastLine: r.last,
+      workload: r.workload,
+      corrupted: '',
+    });
+  }
+
+  /** A prelude that no header claimed: dropped, unless it is a report on its own. */
+  #expirePrelude(ctx: Ctx): void {
+    const p = ctx.prelude;
+    ctx.prelude = undefined;
+    if (p === undefined || p.significant === undefined) return;
+    const sig = p.significant;
+    const vm = VM_CHECK_REASON.exec(sig.text);
+    const header: Header = {
+      category: vm === null ? 'warning' : vm[2] === 'BUG' ? 'vm-bug-on' : 'vm-warn-on',
+      strict: true,
+      end: 'stack',
+      die: false,
+      detail: '',
+      site: '',
+      func: '',
+    };
+    const last = p.lines[p.lines.length - 1]!;
+    this.#lastClosed = { ctx: sig.caller, line: last.n };
+    this.#emit({
+      header,
+      lines: p.lines,
+      headerIndex: p.lines.indexOf(sig),
+      firstLine: p.lines[0]!.n,
+      lastLine: last.n,
+      workload: p.workload,
+      corrupted: 'the report header is missing (log cut after the page dump or WARN message)',
+    });
+  }
+}
+
+/** Does a prelude-starting line extend the open prelude rather than replace it? */
+function continuesPrelude(p: Prelude, text: string): boolean {
+  // VM_WARN_ON*_PAGE: the page dump, then WARN_ON's `cut here`, then the WARNING.
+  return p.pageDump && !p.rule && CUT_HERE.test(text) && !p.lines.some((l) => CUT_HERE.test(l.text));
+}
+
+function preludeLimit(p: Prelude): number {
+  if (p.pageDump) return MAX_PRELUDE_LINES;
+  if (p.rule) return 2;
+  return 20;
+}
+
+function isSignificant(text: string): boolean {
+  return VM_CHECK_REASON.test(text) || REFCOUNT_T.test(text) || PERCPU_REF.test(text);
+}

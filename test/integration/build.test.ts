@@ -1,0 +1,67 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cacheRoot } from '../../harness/util/paths.ts';
+import { zdh } from '../helpers/zdh.ts';
+
+// Builds the default kernel (Debian's 6.1 source, tinyconfig + configs/kconfig/*.config)
+// for real. Cold, this takes minutes; the boot and workload tests reuse the cached build.
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
+
+describe('zdh build (real kernel build)', () => {
+  it('builds the default kernel with every requested option, then hits the cache', async () => {
+    const first = await zdh(['build', '--json']);
+    expect(first.stderr).not.toMatch(/internal error/);
+    expect(first.code).toBe(0);
+    const record = JSON.parse(first.stdout) as Record<string, unknown>;
+    for (const key of ['bzImage', 'vmlinux', 'config', 'buildLog'] as const) expect(existsSync(String(record[key]))).toBe(true);
+    expect(record['kernelRelease']).toMatch(/^6\.1\.\d+/);
+    const config = readFileSync(String(record['config']), 'utf8');
+    expect(config).toMatch(/^CONFIG_TEST_HMM=m$/m);
+    expect(config).toMatch(/^CONFIG_ZONE_DEVICE=y$/m);
+    expect(config).toMatch(/^CONFIG_DEVICE_PRIVATE=y$/m);
+    expect(config).toMatch(/^CONFIG_FS_DAX=y$/m);
+    expect(config).toMatch(/^CONFIG_XFS_FS=y$/m);
+    expect(config).toMatch(/^CONFIG_DEBUG_VM=y$/m);
+    const release = String(record['kernelRelease']);
+    expect(existsSync(join(String(record['modulesDir']), 'lib/modules', release, 'modules.dep'))).toBe(true);
+    const modulesDep = readFileSync(join(String(record['modulesDir']), 'lib/modules', release, 'modules.dep'), 'utf8');
+    expect(modulesDep).toMatch(/test_hmm\.ko/);
+    expect(existsSync(join(String(record['ksrc']), 'lib/test_hmm_uapi.h'))).toBe(true);
+
+    const second = await zdh(['build', '--json']);
+    expect(second.code).toBe(0);
+    const hit = JSON.parse(second.stdout) as Record<string, unknown>;
+    expect(hit['cached']).toBe(true);
+    expect(hit['cacheKey']).toBe(record['cacheKey']);
+  });
+
+  it('stops with exit 2 naming an option that cannot survive, and the dependency that dropped it', async () => {
+    const res = await zdh(['build', '--config', join(fixtures, 'impossible.config')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/did not survive olddefconfig/);
+    expect(res.stderr).toMatch(/CONFIG_KASAN_SW_TAGS=y \(.*impossible\.config:3\) ended up not set: depends on/);
+  });
+
+  it('stops with exit 2 naming a patch that does not apply, its file and hunk', async () => {
+    const res = await zdh(['build', '--patches', join(fixtures, 'kernel-patches', 'does-not-apply.patch')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/patch 1\/1 does-not-apply\.patch does not apply/);
+    expect(res.stderr).toMatch(/mm\/memremap\.c, hunk #1, at line 10: hunk does not apply/);
+  });
+
+  it('leaves no half-patched tree when a later patch of a series fails', async () => {
+    const res = await zdh(['build', '--patches', join(fixtures, 'kernel-patches', 'half-applies')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/patch 2\/2 0002-does-not-apply\.patch does not apply/);
+    // Patch 1 applied before patch 2 failed; every slot's README must be pristine again.
+    const cache = cacheRoot();
+    const pristine = readdirSync(join(cache, 'sources')).find((n) => n.startsWith('tarball-') && !n.includes('.'));
+    expect(pristine).toBeDefined();
+    const original = readFileSync(join(cache, 'sources', pristine!, 'README'), 'utf8');
+    const slots = readdirSync(join(cache, 'slots')).filter((n) => existsSync(join(cache, 'slots', n, 'src', 'README')));
+    expect(slots.length).toBeGreaterThan(0);
+    for (const slot of slots) expect(readFileSync(join(cache, 'slots', slot, 'src', 'README'), 'utf8')).toBe(original);
+    expect(original).not.toMatch(/patched by the zdh tests/);
+  });
+});
