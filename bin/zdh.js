@@ -16,7 +16,9 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
     );
     process.exit(2);
   }
-  const child = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   if (child.signal) process.kill(process.pid, child.signal);
   process.exit(child.status ?? 2);
 }

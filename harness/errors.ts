@@ -17,7 +17,11 @@ export class ZdhError extends Error {
   /** Extra lines (compiler errors, dropped options), shown after the message. */
   readonly details: readonly string[];
 
-  constructor(kind: ErrorKind, message: string, opts: { hint?: string; details?: readonly string[]; cause?: unknown } = {}) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    opts: { hint?: string; details?: readonly string[]; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'ZdhError';
     this.kind = kind;
@@ -29,8 +33,10 @@ export class ZdhError extends Error {
 export const usageError = (message: string, hint?: string): ZdhError =>
   new ZdhError('usage', message, hint === undefined ? {} : { hint });
 
-export const configError = (message: string, opts: { hint?: string; details?: readonly string[] } = {}): ZdhError =>
-  new ZdhError('config', message, opts);
+export const configError = (
+  message: string,
+  opts: { hint?: string; details?: readonly string[] } = {},
+): ZdhError => new ZdhError('config', message, opts);
 
 export const infraError = (
   message: string,

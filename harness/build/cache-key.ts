@@ -37,11 +37,22 @@ export interface BuildKeyInputs {
 }
 
 export function buildKey(i: BuildKeyInputs): string {
-  return sha256(RECIPE, 'build', i.sourceId, i.patchShas.join(','), normaliseConfig(i.finalConfig), i.toolchain);
+  return sha256(
+    RECIPE,
+    'build',
+    i.sourceId,
+    i.patchShas.join(','),
+    normaliseConfig(i.finalConfig),
+    i.toolchain,
+  );
 }
 
 /** Slot key: the O= folder for one source family and one configuration recipe. */
-export function slotKey(family: string, base: string, fragments: readonly { layer: number; sha256: string }[]): string {
+export function slotKey(
+  family: string,
+  base: string,
+  fragments: readonly { layer: number; sha256: string }[],
+): string {
   return sha256(RECIPE, 'slot', family, base, fragments.map((f) => `${f.layer}:${f.sha256}`).join(','));
 }
 

@@ -3,7 +3,8 @@
  * (and linker's) first `file:line[:col]: error: ...` lines, in order, without repeats.
  */
 const COMPILER_ERROR = /^(\S+?):(\d+)(?::(\d+))?: (?:fatal )?error: (.*)$/;
-const OTHER_ERROR = /^(?:ld|ld\.bfd|ERROR: modpost|make\[\d+\]: \*\*\*|\S+\.o: in function|.*undefined reference to).*/;
+const OTHER_ERROR =
+  /^(?:ld|ld\.bfd|ERROR: modpost|make\[\d+\]: \*\*\*|\S+\.o: in function|.*undefined reference to).*/;
 
 export function firstCompilerErrors(log: string, max = 5): string[] {
   const out: string[] = [];

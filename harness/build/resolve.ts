@@ -26,11 +26,20 @@ export async function resolveBuild(
     if (record) return { ...record, cached: true };
   }
   const dir = buildsDir(cache);
-  const matches = existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.') && n.startsWith(kernel)) : [];
+  const matches = existsSync(dir)
+    ? readdirSync(dir).filter((n) => !n.startsWith('.') && n.startsWith(kernel))
+    : [];
   if (matches.length === 1) {
     const record = readBuild(join(dir, matches[0]!));
     if (record) return { ...record, cached: true };
   }
-  if (matches.length > 1) throw usageError(`--kernel ${kernel} matches ${matches.length} builds`, 'give more characters of the cache key (see `zdh cache ls`)');
-  throw usageError(`--kernel ${kernel} is neither a build folder nor a cached build key`, 'pass a folder printed by `zdh build`, a key from `zdh cache ls`, or omit --kernel for the default build');
+  if (matches.length > 1)
+    throw usageError(
+      `--kernel ${kernel} matches ${matches.length} builds`,
+      'give more characters of the cache key (see `zdh cache ls`)',
+    );
+  throw usageError(
+    `--kernel ${kernel} is neither a build folder nor a cached build key`,
+    'pass a folder printed by `zdh build`, a key from `zdh cache ls`, or omit --kernel for the default build',
+  );
 }

@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { infraError } from '../errors.ts';
@@ -74,7 +82,8 @@ export async function prepareSlot(
     if (res.exitCode !== 0) {
       rmSync(slot.src, { recursive: true, force: true });
       const copy = await runLogged('cp', ['-a', pristine, slot.src], { log });
-      if (copy.exitCode !== 0) throw infraError(`cannot copy ${pristine} into ${slot.src}`, { details: copy.tail.slice(-5) });
+      if (copy.exitCode !== 0)
+        throw infraError(`cannot copy ${pristine} into ${slot.src}`, { details: copy.tail.slice(-5) });
     }
   } else {
     restoreTouched(slot, pristine, state.touched);
@@ -104,7 +113,12 @@ function restoreTouched(slot: Slot, pristine: string, touched: readonly string[]
   }
 }
 
-async function prepareGit(slot: Slot, source: ResolvedSource, log: Writable, say: (msg: string) => void): Promise<void> {
+async function prepareGit(
+  slot: Slot,
+  source: ResolvedSource,
+  log: Writable,
+  say: (msg: string) => void,
+): Promise<void> {
   if (source.spec.kind !== 'git') return;
   const repo = source.spec.repo;
   const commit = source.commit!;
@@ -118,16 +132,33 @@ async function prepareGit(slot: Slot, source: ResolvedSource, log: Writable, say
   }
   const have = await git(['cat-file', '-e', `${commit}^{commit}`]);
   if (have.exitCode !== 0) {
-    const res = await git(['fetch', '--quiet', '--no-tags', '--force', repo, '+refs/*:refs/zdh-user/*', `+${commit}:refs/zdh/want`]);
+    const res = await git([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--force',
+      repo,
+      '+refs/*:refs/zdh-user/*',
+      `+${commit}:refs/zdh/want`,
+    ]);
     if (res.exitCode !== 0) {
       // Fetching a bare commit id needs uploadpack.allowAnySHA1InWant; the refs cover reachable commits.
-      const refsOnly = await git(['fetch', '--quiet', '--no-tags', '--force', repo, '+refs/*:refs/zdh-user/*']);
-      if (refsOnly.exitCode !== 0) throw infraError(`cannot fetch ${commit} from ${repo}`, { details: refsOnly.tail.slice(-5) });
+      const refsOnly = await git([
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--force',
+        repo,
+        '+refs/*:refs/zdh-user/*',
+      ]);
+      if (refsOnly.exitCode !== 0)
+        throw infraError(`cannot fetch ${commit} from ${repo}`, { details: refsOnly.tail.slice(-5) });
     }
   }
   if (existsSync(join(slot.src, '.git', 'rebase-apply'))) await git(['am', '--abort']);
   const co = await git(['checkout', '--quiet', '--force', '--detach', commit]);
-  if (co.exitCode !== 0) throw infraError(`cannot check out ${commit} in ${slot.src}`, { details: co.tail.slice(-5) });
+  if (co.exitCode !== 0)
+    throw infraError(`cannot check out ${commit} in ${slot.src}`, { details: co.tail.slice(-5) });
   await git(['clean', '-fdxq']);
 }
 

@@ -6,7 +6,7 @@ import { runLogged } from '../process/run.ts';
 import { parseConfigText, parseDotConfig, renderConfig } from './dotconfig.ts';
 import { explainDropped } from './explain.ts';
 import { parseKconfigTree } from './kconfig-tree.ts';
-import type { MergeResult } from './merge.ts';
+import { type MergeResult, overlayConfig } from './merge.ts';
 import { checkSurvival } from './survival.ts';
 
 /** Make targets that produce a base .config. Anything else is a path to a .config file. */
@@ -26,21 +26,27 @@ export async function configureKernel(opts: {
   base: string;
   merged: MergeResult;
   makeArgs: readonly string[];
+  env?: Record<string, string>;
   log: Writable;
 }): Promise<ConfigureResult> {
   const { src, obj, base, merged } = opts;
-  const make = (target: string) => runLogged('make', ['-C', src, `O=${obj}`, ...opts.makeArgs, target], { log: opts.log });
+  const make = (target: string) =>
+    runLogged('make', ['-C', src, `O=${obj}`, ...opts.makeArgs, target], {
+      log: opts.log,
+      ...(opts.env ? { env: opts.env } : {}),
+    });
   if ((BASE_TARGETS as readonly string[]).includes(base)) {
     const res = await make(base);
     if (res.exitCode !== 0) throw infraError(`make ${base} failed`, { details: res.tail.slice(-10) });
   } else {
-    if (!existsSync(base)) throw configError(`base config ${base} does not exist`, { hint: `use one of ${BASE_TARGETS.join(', ')} or a .config file` });
+    if (!existsSync(base))
+      throw configError(`base config ${base} does not exist`, {
+        hint: `use one of ${BASE_TARGETS.join(', ')} or a .config file`,
+      });
     writeFileSync(join(obj, '.config'), readFileSync(base));
   }
   const baseEntries = parseConfigText(readFileSync(join(obj, '.config'), 'utf8')).entries;
-  const values = new Map<string, string>(baseEntries.map((e) => [e.name, e.value]));
-  for (const r of merged.requested) values.set(r.name, r.value);
-  writeFileSync(join(obj, '.config'), renderConfig([...values].map(([name, value]) => ({ name, value }))));
+  writeFileSync(join(obj, '.config'), renderConfig(overlayConfig(baseEntries, merged.requested)));
   const res = await make('olddefconfig');
   if (res.exitCode !== 0) throw infraError('make olddefconfig failed', { details: res.tail.slice(-10) });
   const finalConfig = readFileSync(join(obj, '.config'), 'utf8');

@@ -36,12 +36,20 @@ export function parseConfigText(text: string): { entries: ConfigEntry[]; problem
     if (line.startsWith('#')) return;
     const set = SET_RE.exec(line);
     if (!set) {
-      problems.push({ line: i + 1, text: line, message: 'expected CONFIG_NAME=value or "# CONFIG_NAME is not set"' });
+      problems.push({
+        line: i + 1,
+        text: line,
+        message: 'expected CONFIG_NAME=value or "# CONFIG_NAME is not set"',
+      });
       return;
     }
     const value = set[2]!.trim();
     if (!VALUE_RE.test(value)) {
-      problems.push({ line: i + 1, text: line, message: `bad value "${value}": use y, m, n, a number or a "quoted string"` });
+      problems.push({
+        line: i + 1,
+        text: line,
+        message: `bad value "${value}": use y, m, n, a number or a "quoted string"`,
+      });
       return;
     }
     entries.push({ name: set[1]!, value, line: i + 1 });
@@ -58,7 +66,7 @@ export function parseDotConfig(text: string): Map<string, string> {
   return map;
 }
 
-export function valueOf(config: ConfigMap, name: string): string {
+export function optionValue(config: ConfigMap, name: string): string {
   return config.get(name) ?? 'n';
 }
 

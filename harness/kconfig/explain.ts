@@ -1,5 +1,5 @@
-import { type ConfigMap, valueOf } from './dotconfig.ts';
-import { evalExpr, type Expr, renderWithValues, unmetConjuncts } from './kconfig-expr.ts';
+import { type ConfigMap, optionValue } from './dotconfig.ts';
+import { type Expr, evalExpr, renderWithValues, unmetConjuncts } from './kconfig-expr.ts';
 import type { KconfigDb } from './kconfig-tree.ts';
 import type { Dropped } from './survival.ts';
 
@@ -9,10 +9,11 @@ import type { Dropped } from './survival.ts';
  */
 export function explainDropped(db: KconfigDb, final: ConfigMap, dropped: Dropped): string {
   const { name, value } = dropped.requested;
-  const get = (s: string): string => valueOf(final, s);
+  const get = (s: string): string => optionValue(final, s);
   const defs = db.definitions.get(name) ?? [];
   const head = `CONFIG_${name}=${value} (${dropped.requested.from.fragment}:${dropped.requested.from.line}) ended up ${describe(dropped.actual)}`;
-  if (defs.length === 0) return `${head}: no such option in this kernel's Kconfig (misspelt, or removed in this version)`;
+  if (defs.length === 0)
+    return `${head}: no such option in this kernel's Kconfig (misspelt, or removed in this version)`;
 
   const need = value === 'y' ? 2 : value === 'm' ? 1 : 0;
   if (need === 0) {
@@ -36,8 +37,13 @@ export function explainDropped(db: KconfigDb, final: ConfigMap, dropped: Dropped
     const list = selectors.length > 0 ? `: set one of ${unique(selectors).slice(0, 6).join(', ')}` : '';
     return `${head}: it has no prompt, so only a select can set it${list}`;
   }
-  if (value === 'm' && get('MODULES') !== 'y') return `${head}: depends on MODULES (=${get('MODULES')}) for =m`;
-  if (defs.some((d) => d.inChoice)) return `${head}: it is one choice of several and another was chosen`;
+  if (value === 'm' && get('MODULES') !== 'y')
+    return `${head}: depends on MODULES (=${get('MODULES')}) for =m`;
+  const choice = defs.find((d) => d.choice !== undefined)?.choice;
+  if (choice !== undefined) {
+    const chosen = (db.choices.get(choice) ?? []).filter((m) => m !== name && get(m) === 'y');
+    return `${head}: it is one choice of several and ${chosen.length ? chosen.map((c) => `${c} (=y)`).join(', ') : 'another'} was chosen; set that one to n`;
+  }
   return `${head}: olddefconfig changed it (a range, a choice or a select)`;
 }
 

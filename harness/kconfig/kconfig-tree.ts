@@ -14,7 +14,8 @@ export interface SymbolDefinition {
   deps: Expr[];
   /** A user-visible prompt exists (so a fragment can set it). */
   hasPrompt: boolean;
-  inChoice: boolean;
+  /** The choice block this symbol is a member of (an id unique within the db). */
+  choice: number | undefined;
 }
 
 export interface Selector {
@@ -26,12 +27,15 @@ export interface Selector {
 export interface KconfigDb {
   definitions: Map<string, SymbolDefinition[]>;
   selectedBy: Map<string, Selector[]>;
+  /** Choice id → its member symbols. */
+  choices: Map<number, string[]>;
   files: number;
 }
 
 interface Block {
   kind: 'if' | 'menu' | 'choice';
   deps: Expr[];
+  id?: number;
 }
 
 export function parseKconfigTree(
@@ -39,7 +43,8 @@ export function parseKconfigTree(
   entry = 'Kconfig',
   vars: Record<string, string> = { SRCARCH: 'x86', ARCH: 'x86' },
 ): KconfigDb {
-  const db: KconfigDb = { definitions: new Map(), selectedBy: new Map(), files: 0 };
+  const db: KconfigDb = { definitions: new Map(), selectedBy: new Map(), choices: new Map(), files: 0 };
+  let choiceCount = 0;
   const seen = new Set<string>();
   const blocks: Block[] = [];
   const expand = (s: string): string => s.replace(/\$\((\w+)\)/g, (_, v: string) => vars[v] ?? '');
@@ -79,8 +84,9 @@ export function parseKconfigTree(
             line: i + 1,
             deps: blocks.flatMap((b) => b.deps),
             hasPrompt: false,
-            inChoice: blocks.some((b) => b.kind === 'choice'),
+            choice: innermostChoice(blocks),
           };
+          if (current.choice !== undefined) db.choices.get(current.choice)?.push(name);
           const list = db.definitions.get(name) ?? [];
           list.push(current);
           db.definitions.set(name, list);
@@ -89,7 +95,8 @@ export function parseKconfigTree(
         case 'menu':
         case 'choice':
           current = undefined;
-          pendingBlock = { kind: kw, deps: [] };
+          pendingBlock = kw === 'choice' ? { kind: kw, deps: [], id: ++choiceCount } : { kind: kw, deps: [] };
+          if (kw === 'choice') db.choices.set(choiceCount, []);
           blocks.push(pendingBlock);
           break;
         case 'if':
@@ -163,6 +170,11 @@ export function parseKconfigTree(
   if (withGlob.glob) expandGlob = withGlob.glob;
   parseFile(entry);
   return db;
+}
+
+function innermostChoice(blocks: readonly Block[]): number | undefined {
+  for (let i = blocks.length - 1; i >= 0; i--) if (blocks[i]!.kind === 'choice') return blocks[i]!.id;
+  return undefined;
 }
 
 function joinContinuations(lines: string[]): string[] {

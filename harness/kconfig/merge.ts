@@ -65,9 +65,27 @@ export function mergeFragments(fragments: readonly Fragment[]): MergeResult {
       continue;
     }
     const winner = winners[winners.length - 1]!.origin;
-    const losers = settings.filter((s) => s.layer < top && s.origin.value !== winner.value).map((s) => s.origin);
+    const losers = settings
+      .filter((s) => s.layer < top && s.origin.value !== winner.value)
+      .map((s) => s.origin);
     if (losers.length > 0) overrides.push({ name, winner, overridden: losers });
     requested.push({ name, value: winner.value, from: winner });
   }
   return { requested, conflicts, overrides };
+}
+
+/**
+ * The .config that olddefconfig should start from: the base config with every requested
+ * value written last, as merge_config.sh does (for a choice, the last `=y` read wins).
+ */
+export function overlayConfig(
+  base: readonly { name: string; value: string }[],
+  requested: readonly { name: string; value: string }[],
+): { name: string; value: string }[] {
+  const values = new Map<string, string>(base.map((e) => [e.name, e.value]));
+  for (const r of requested) {
+    values.delete(r.name);
+    values.set(r.name, r.value);
+  }
+  return [...values].map(([name, value]) => ({ name, value }));
 }

@@ -1,4 +1,4 @@
-import { type ConfigMap, valueOf } from './dotconfig.ts';
+import { type ConfigMap, optionValue } from './dotconfig.ts';
 import type { Requested } from './merge.ts';
 
 /**
@@ -15,7 +15,7 @@ export interface Dropped {
 export function checkSurvival(requested: readonly Requested[], final: ConfigMap): Dropped[] {
   const dropped: Dropped[] = [];
   for (const r of requested) {
-    const actual = valueOf(final, r.name);
+    const actual = optionValue(final, r.name);
     if (!sameValue(r.value, actual)) dropped.push({ requested: r, actual });
   }
   return dropped;

@@ -1,6 +1,6 @@
+import type { Writable } from 'node:stream';
 import { configError } from '../errors.ts';
 import { runLogged } from '../process/run.ts';
-import type { Writable } from 'node:stream';
 import type { Patch } from './expand.ts';
 import { describeFailure, parsePatchOutput } from './failure.ts';
 

@@ -23,7 +23,9 @@ export function expandPatches(paths: readonly string[]): Patch[] {
 function expandOne(path: string): Patch[] {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) {
-    throw configError(`patch path ${path} does not exist`, { hint: 'pass a .patch/.mbox file, a folder of patches or a quilt series file' });
+    throw configError(`patch path ${path} does not exist`, {
+      hint: 'pass a .patch/.mbox file, a folder of patches or a quilt series file',
+    });
   }
   if (st.isDirectory()) {
     const names = readdirSync(path);
@@ -62,7 +64,10 @@ function fromFile(file: string, strip: number): Patch[] {
   const text = bytes.toString('utf8');
   const messages = splitMbox(text);
   const patches = messages.map((m) => {
-    const name = messages.length > 1 ? `${basename(file)}#${m.index}${m.subject ? ` (${m.subject})` : ''}` : basename(file);
+    const name =
+      messages.length > 1
+        ? `${basename(file)}#${m.index}${m.subject ? ` (${m.subject})` : ''}`
+        : basename(file);
     return { name, file, text: m.text, strip, sha256: sha256(m.text) };
   });
   for (const p of patches) {

@@ -26,11 +26,14 @@ export function parsePatchOutput(output: string): PatchFailure[] {
     m = /^\|?(?:(?:---|\+\+\+) [ab]\/(\S+)|diff --git a\/(\S+) )/.exec(line);
     if (m) {
       lastHeaderFile = m[1] ?? m[2];
-      if (awaitingName && awaitingName.file === undefined && lastHeaderFile) awaitingName.file = lastHeaderFile;
+      if (awaitingName && awaitingName.file === undefined && lastHeaderFile)
+        awaitingName.file = lastHeaderFile;
     }
     m = /^Hunk #(\d+) FAILED at (\d+)/.exec(line);
     if (m) {
-      failures.push(withFile(current, { hunk: Number(m[1]), line: Number(m[2]), reason: 'hunk does not apply' }));
+      failures.push(
+        withFile(current, { hunk: Number(m[1]), line: Number(m[2]), reason: 'hunk does not apply' }),
+      );
       continue;
     }
     if (/^can't find file to patch/.test(line)) {
@@ -54,7 +57,10 @@ export function parsePatchOutput(output: string): PatchFailure[] {
     }
     m = /^error: sha1 information is lacking or useless \((.+)\)\.?$/.exec(line);
     if (m) {
-      failures.push({ file: m[1]!, reason: 'hunk does not apply, and the patch has no index lines for a 3-way merge' });
+      failures.push({
+        file: m[1]!,
+        reason: 'hunk does not apply, and the patch has no index lines for a 3-way merge',
+      });
       continue;
     }
     m = /^CONFLICT \([^)]*\): Merge conflict in (.+)$/.exec(line);
@@ -88,7 +94,11 @@ function dedupe(failures: PatchFailure[]): PatchFailure[] {
 }
 
 export function describeFailure(f: PatchFailure): string {
-  const where = [f.file, f.hunk === undefined ? undefined : `hunk #${f.hunk}`, f.line === undefined ? undefined : `at line ${f.line}`]
+  const where = [
+    f.file,
+    f.hunk === undefined ? undefined : `hunk #${f.hunk}`,
+    f.line === undefined ? undefined : `at line ${f.line}`,
+  ]
     .filter(Boolean)
     .join(', ');
   return where ? `${where}: ${f.reason}` : f.reason;

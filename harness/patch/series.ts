@@ -39,7 +39,9 @@ export function parseQuiltSeries(text: string): { entries: SeriesEntry[]; proble
 
 /** Names in a directory that are patches, in the order they apply (byte order, like `ls` in the C locale). */
 export function orderPatchFiles(names: readonly string[]): string[] {
-  return names.filter((n) => /\.(patch|diff|mbox|eml)$/i.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return names
+    .filter((n) => /\.(patch|diff|mbox|eml)$/i.test(n))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** An mbox separator line: `From <anything> <date>`, as git format-patch writes. */
@@ -104,5 +106,9 @@ export function touchedPaths(patch: string, strip = 1): string[] {
 
 /** True when the text holds at least one hunk: a .patch file that is not a patch is a user error. */
 export function looksLikePatch(text: string): boolean {
-  return /^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/m.test(text) || /^GIT binary patch/m.test(text) || /^rename from /m.test(text);
+  return (
+    /^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/m.test(text) ||
+    /^GIT binary patch/m.test(text) ||
+    /^rename from /m.test(text)
+  );
 }

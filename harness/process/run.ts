@@ -34,7 +34,11 @@ export interface RunResult {
   durationMs: number;
 }
 
-export async function runLogged(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export async function runLogged(
+  file: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const started = performance.now();
   const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
   const keep = opts.keepLines ?? 200;
@@ -72,8 +76,16 @@ export async function runLogged(file: string, args: readonly string[], opts: Run
     if (tail.length > keep) tail.shift();
     opts.onLine?.(partial);
   }
-  if (result.failed && result.exitCode === undefined && !result.isCanceled && !result.timedOut && !result.signal) {
-    throw infraError(`cannot run ${file}: ${result.shortMessage}`, { hint: `install ${file} (see the README's set-up command)` });
+  if (
+    result.failed &&
+    result.exitCode === undefined &&
+    !result.isCanceled &&
+    !result.timedOut &&
+    !result.signal
+  ) {
+    throw infraError(`cannot run ${file}: ${result.shortMessage}`, {
+      hint: `install ${file} (see the README's set-up command)`,
+    });
   }
   return {
     exitCode: result.exitCode,
@@ -104,7 +116,7 @@ export async function runCapture(
   });
   if (result.failed) {
     const why = result.exitCode === undefined ? result.shortMessage : (result.stderr || result.stdout).trim();
-    throw infraError(`${file} ${args.join(' ')} failed: ${(why ?? "").split('\n').slice(-5).join(' | ')}`);
+    throw infraError(`${file} ${args.join(' ')} failed: ${(why ?? '').split('\n').slice(-5).join(' | ')}`);
   }
   return result.stdout;
 }

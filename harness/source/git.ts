@@ -15,9 +15,17 @@ export async function resolveGit(repo: string, ref: string): Promise<ResolvedSou
   try {
     commit = await runCapture('git', ['-C', real, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   } catch {
-    throw configError(`${ref} is not a commit in ${real}`, { hint: 'pass a branch, tag or commit id that `git rev-parse` knows' });
+    throw configError(`${ref} is not a commit in ${real}`, {
+      hint: 'pass a branch, tag or commit id that `git rev-parse` knows',
+    });
   }
   const tree = await runCapture('git', ['-C', real, 'rev-parse', `${commit}^{tree}`]);
   const subject = await runCapture('git', ['-C', real, 'log', '-1', '--format=%s', commit]);
-  return { spec: { kind: 'git', repo: real, ref }, id: `git-tree:${tree}`, commit, subject, family: `git:${real}` };
+  return {
+    spec: { kind: 'git', repo: real, ref },
+    id: `git-tree:${tree}`,
+    commit,
+    subject,
+    family: `git:${real}`,
+  };
 }

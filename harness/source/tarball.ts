@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import { infraError } from '../errors.ts';
 import { runLogged } from '../process/run.ts';
-import { withLock } from '../util/lock.ts';
 import { sha256File, shortKey } from '../util/hash.ts';
+import { withLock } from '../util/lock.ts';
 import type { ResolvedSource } from './types.ts';
 
 /**
@@ -25,7 +25,11 @@ export async function resolveTarball(path: string, cache: string): Promise<Resol
   return { spec: { kind: 'tarball', path }, id, pristine, family: `tarball:${id}` };
 }
 
-async function tarballId(path: string, st: { size: number; mtimeMs: number; ino: number }, cache: string): Promise<string> {
+async function tarballId(
+  path: string,
+  st: { size: number; mtimeMs: number; ino: number },
+  cache: string,
+): Promise<string> {
   const memoFile = join(cache, 'sources', 'tarball-ids.json');
   const stamp = `${path}|${st.size}|${st.mtimeMs}|${st.ino}`;
   let memo: Record<string, string> = {};
@@ -45,7 +49,10 @@ async function tarballId(path: string, st: { size: number; mtimeMs: number; ino:
 }
 
 /** Unpacks the tarball into source.pristine if it is not there yet (atomically, under a lock). */
-export async function ensureUnpacked(source: ResolvedSource, onProgress: (msg: string) => void): Promise<string> {
+export async function ensureUnpacked(
+  source: ResolvedSource,
+  onProgress: (msg: string) => void,
+): Promise<string> {
   const dest = source.pristine!;
   if (existsSync(join(dest, 'Makefile'))) return dest;
   await withLock(`${dest}.lock`, async () => {
@@ -54,14 +61,24 @@ export async function ensureUnpacked(source: ResolvedSource, onProgress: (msg: s
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     onProgress(`unpacking ${source.spec.kind === 'tarball' ? source.spec.path : ''} (once)`);
-    const res = await runLogged('tar', ['-xf', (source.spec as { path: string }).path, '-C', tmp, '--strip-components=1']);
+    const res = await runLogged('tar', [
+      '-xf',
+      (source.spec as { path: string }).path,
+      '-C',
+      tmp,
+      '--strip-components=1',
+    ]);
     if (res.exitCode !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      throw infraError(`cannot unpack ${(source.spec as { path: string }).path}`, { details: res.tail.slice(-5) });
+      throw infraError(`cannot unpack ${(source.spec as { path: string }).path}`, {
+        details: res.tail.slice(-5),
+      });
     }
     if (!existsSync(join(tmp, 'Makefile'))) {
       rmSync(tmp, { recursive: true, force: true });
-      throw infraError(`${(source.spec as { path: string }).path} does not hold a kernel tree (no top-level Makefile)`);
+      throw infraError(
+        `${(source.spec as { path: string }).path} does not hold a kernel tree (no top-level Makefile)`,
+      );
     }
     rmSync(dest, { recursive: true, force: true });
     renameSync(tmp, dest);

@@ -18,10 +18,16 @@ export interface KernelSpecYaml {
   defaultFragments?: boolean;
 }
 
-export const kernelSchema: object = JSON.parse(readFileSync(resolve(configsDir, 'schema', 'kernel.schema.json'), 'utf8')) as object;
+export const kernelSchema: object = JSON.parse(
+  readFileSync(resolve(configsDir, 'schema', 'kernel.schema.json'), 'utf8'),
+) as object;
 
 /** Turns the YAML form into a KernelSpec; relative paths are relative to `baseDir` (the YAML file's folder). */
-export function kernelSpecFromYaml(y: KernelSpecYaml, baseDir: string, layer: number = LAYER.suite): KernelSpec {
+export function kernelSpecFromYaml(
+  y: KernelSpecYaml,
+  baseDir: string,
+  layer: number = LAYER.suite,
+): KernelSpec {
   const spec = defaultKernelSpec();
   const abs = (p: string): string => resolve(baseDir, p);
   if (y.name !== undefined) spec.name = y.name;

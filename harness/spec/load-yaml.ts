@@ -47,7 +47,12 @@ export function parseYamlText<T>(text: string, file: string, schema: object): T 
     const errors = pruneErrors(validate.errors ?? []);
     throw configError(`${file} does not match its schema`, {
       details: errors.map((e) => {
-        const at = locate(doc.contents, e.instancePath, lineCounter, e.keyword === 'additionalProperties' ? String(e.params['additionalProperty']) : undefined);
+        const at = locate(
+          doc.contents,
+          e.instancePath,
+          lineCounter,
+          e.keyword === 'additionalProperties' ? String(e.params['additionalProperty']) : undefined,
+        );
         return `${file}:${at.line}:${at.col}: ${describe(e)}`;
       }),
       hint: 'fix the fields named above (the JSON Schema in configs/schema/ lists every field)',
@@ -99,7 +104,13 @@ function describe(e: ErrorObject): string {
 function locate(root: unknown, pointer: string, lc: LineCounter, key?: string): Located {
   let node = root as Node | null | undefined;
   let last = node;
-  const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (key !== undefined) parts.push(key);
   for (const part of parts) {
     if (isMap(node)) {

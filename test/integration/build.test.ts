@@ -14,7 +14,8 @@ describe('zdh build (real kernel build)', () => {
     expect(first.stderr).not.toMatch(/internal error/);
     expect(first.code).toBe(0);
     const record = JSON.parse(first.stdout) as Record<string, unknown>;
-    for (const key of ['bzImage', 'vmlinux', 'config', 'buildLog'] as const) expect(existsSync(String(record[key]))).toBe(true);
+    for (const key of ['bzImage', 'vmlinux', 'config', 'buildLog'] as const)
+      expect(existsSync(String(record[key]))).toBe(true);
     expect(record['kernelRelease']).toMatch(/^6\.1\.\d+/);
     const config = readFileSync(String(record['config']), 'utf8');
     expect(config).toMatch(/^CONFIG_TEST_HMM=m$/m);
@@ -25,7 +26,10 @@ describe('zdh build (real kernel build)', () => {
     expect(config).toMatch(/^CONFIG_DEBUG_VM=y$/m);
     const release = String(record['kernelRelease']);
     expect(existsSync(join(String(record['modulesDir']), 'lib/modules', release, 'modules.dep'))).toBe(true);
-    const modulesDep = readFileSync(join(String(record['modulesDir']), 'lib/modules', release, 'modules.dep'), 'utf8');
+    const modulesDep = readFileSync(
+      join(String(record['modulesDir']), 'lib/modules', release, 'modules.dep'),
+      'utf8',
+    );
     expect(modulesDep).toMatch(/test_hmm\.ko/);
     expect(existsSync(join(String(record['ksrc']), 'lib/test_hmm_uapi.h'))).toBe(true);
 
@@ -40,7 +44,9 @@ describe('zdh build (real kernel build)', () => {
     const res = await zdh(['build', '--config', join(fixtures, 'impossible.config')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/did not survive olddefconfig/);
-    expect(res.stderr).toMatch(/CONFIG_KASAN_SW_TAGS=y \(.*impossible\.config:3\) ended up not set: depends on/);
+    expect(res.stderr).toMatch(
+      /CONFIG_KASAN_SW_TAGS=y \(.*impossible\.config:3\) ended up not set: depends on/,
+    );
   });
 
   it('stops with exit 2 naming a patch that does not apply, its file and hunk', async () => {
@@ -56,12 +62,17 @@ describe('zdh build (real kernel build)', () => {
     expect(res.stderr).toMatch(/patch 2\/2 0002-does-not-apply\.patch does not apply/);
     // Patch 1 applied before patch 2 failed; every slot's README must be pristine again.
     const cache = cacheRoot();
-    const pristine = readdirSync(join(cache, 'sources')).find((n) => n.startsWith('tarball-') && !n.includes('.'));
+    const pristine = readdirSync(join(cache, 'sources')).find(
+      (n) => n.startsWith('tarball-') && !n.includes('.'),
+    );
     expect(pristine).toBeDefined();
     const original = readFileSync(join(cache, 'sources', pristine!, 'README'), 'utf8');
-    const slots = readdirSync(join(cache, 'slots')).filter((n) => existsSync(join(cache, 'slots', n, 'src', 'README')));
+    const slots = readdirSync(join(cache, 'slots')).filter((n) =>
+      existsSync(join(cache, 'slots', n, 'src', 'README')),
+    );
     expect(slots.length).toBeGreaterThan(0);
-    for (const slot of slots) expect(readFileSync(join(cache, 'slots', slot, 'src', 'README'), 'utf8')).toBe(original);
+    for (const slot of slots)
+      expect(readFileSync(join(cache, 'slots', slot, 'src', 'README'), 'utf8')).toBe(original);
     expect(original).not.toMatch(/patched by the zdh tests/);
   });
 });

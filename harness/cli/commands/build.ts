@@ -31,7 +31,11 @@ export function addKernelOptions(cmd: Command): Command {
     .option('--ref <ref>', 'branch, tag or commit in --git')
     .option('--patches <path>', 'patch file, folder or quilt series; repeatable, applied in order', collect)
     .option('--base <config>', 'base config: tinyconfig (default), allnoconfig, defconfig or a .config file')
-    .option('--config <fragment>', `kconfig fragment path or name (${extraFragmentNames().join(', ') || 'see configs/kconfig/extra'}); repeatable`, collect)
+    .option(
+      '--config <fragment>',
+      `kconfig fragment path or name (${extraFragmentNames().join(', ') || 'see configs/kconfig/extra'}); repeatable`,
+      collect,
+    )
     .option('--no-default-fragments', "leave out the project's configs/kconfig/*.config");
 }
 
@@ -39,7 +43,8 @@ export function addKernelOptions(cmd: Command): Command {
 export function kernelSpecFromFlags(f: KernelFlags): KernelSpec {
   const sources = [f.tarball, f.tree, f.git].filter((s) => s !== undefined);
   if (sources.length > 1) throw usageError('give only one of --tarball, --tree and --git');
-  if (f.git !== undefined && f.ref === undefined) throw usageError('--git needs --ref', 'add --ref HEAD (or a branch, tag or commit)');
+  if (f.git !== undefined && f.ref === undefined)
+    throw usageError('--git needs --ref', 'add --ref HEAD (or a branch, tag or commit)');
   if (f.ref !== undefined && f.git === undefined) throw usageError('--ref needs --git');
   const spec = f.spec ? loadKernelSpecFile(f.spec) : defaultKernelSpec();
   if (f.tarball) spec.source = { kind: 'tarball', path: f.tarball };
@@ -55,9 +60,13 @@ export function kernelSpecFromFlags(f: KernelFlags): KernelSpec {
 export const registerBuild: RegisterCommand = (program, result) => {
   const cmd = program
     .command('build')
-    .description('build a kernel (source + patches + config fragments) into the cache; a cache hit returns at once');
+    .description(
+      'build a kernel (source + patches + config fragments) into the cache; a cache hit returns at once',
+    );
   addKernelOptions(cmd)
-    .addOption(new Option('-j, --jobs <n>', 'parallel make jobs (default: number of CPUs)').argParser(positiveInt))
+    .addOption(
+      new Option('-j, --jobs <n>', 'parallel make jobs (default: number of CPUs + 1)').argParser(positiveInt),
+    )
     .option('--force', 'build again even if the cache has this build')
     .option('--json', 'print one JSON object describing the build on stdout')
     .action(async (opts: KernelFlags & { jobs?: number; force?: boolean; json?: boolean }) => {
@@ -71,7 +80,19 @@ export const registerBuild: RegisterCommand = (program, result) => {
         });
         progress.done();
         if (opts.json) {
-          const { cacheKey, cached, bzImage, vmlinux, config, modulesDir, kernelRelease, buildLog, seconds, dir, ksrc } = record;
+          const {
+            cacheKey,
+            cached,
+            bzImage,
+            vmlinux,
+            config,
+            modulesDir,
+            kernelRelease,
+            buildLog,
+            seconds,
+            dir,
+            ksrc,
+          } = record;
           process.stdout.write(
             `${JSON.stringify({ cacheKey, cached, bzImage, vmlinux, config, modulesDir, kernelRelease, buildLog, seconds, dir, ksrc })}\n`,
           );

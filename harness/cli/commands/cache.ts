@@ -1,8 +1,8 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { usageError } from '../../errors.ts';
 import { dropDanglingRequests, folderSize, listBuilds } from '../../build/store.ts';
+import { usageError } from '../../errors.ts';
 import { cacheRoot } from '../../util/paths.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -17,11 +17,15 @@ export const registerCache: RegisterCommand = (program, result) => {
       const builds = listBuilds(cache);
       for (const b of builds) {
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ cacheKey: b.cacheKey, kernelRelease: b.kernelRelease, dir: b.dir, createdAt: b.inputs.createdAt, source: b.inputs.source, patches: b.inputs.patches })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ cacheKey: b.cacheKey, kernelRelease: b.kernelRelease, dir: b.dir, createdAt: b.inputs.createdAt, source: b.inputs.source, patches: b.inputs.patches })}\n`,
+          );
         } else {
           const size = (folderSize(b.dir) / 2 ** 20).toFixed(0);
           const patches = b.inputs.patches.length ? ` +${b.inputs.patches.length} patch(es)` : '';
-          process.stdout.write(`${b.cacheKey.slice(0, 16)}  ${b.inputs.createdAt.slice(0, 16)}  ${size.padStart(5)} MiB  ${b.kernelRelease}  ${b.inputs.source.kind}${patches}\n`);
+          process.stdout.write(
+            `${b.cacheKey.slice(0, 16)}  ${b.inputs.createdAt.slice(0, 16)}  ${size.padStart(5)} MiB  ${b.kernelRelease}  ${b.inputs.source.kind}${patches}\n`,
+          );
         }
       }
       if (!opts.json) process.stderr.write(`${builds.length} build(s) in ${cache}\n`);
@@ -30,20 +34,29 @@ export const registerCache: RegisterCommand = (program, result) => {
   cmd
     .command('prune')
     .description('remove cached builds (by default those older than 14 days) and their build slots')
-    .addOption(new Option('--older-than <days>', 'remove builds created more than this many days ago').default(14).argParser(Number))
+    .addOption(
+      new Option('--older-than <days>', 'remove builds created more than this many days ago')
+        .default(14)
+        .argParser(Number),
+    )
     .option('--keep <n>', 'always keep the newest N builds', (v) => Number(v), 3)
     .option('--all', 'remove every build, slot and ccache entry')
     .option('--dry-run', 'say what would be removed')
     .action((opts: { olderThan: number; keep: number; all?: boolean; dryRun?: boolean }) => {
-      if (!Number.isFinite(opts.olderThan) || opts.olderThan < 0) throw usageError('--older-than takes a number of days');
+      if (!Number.isFinite(opts.olderThan) || opts.olderThan < 0)
+        throw usageError('--older-than takes a number of days');
       const cache = cacheRoot();
       const builds = listBuilds(cache);
       const cutoff = Date.now() - opts.olderThan * 86_400_000;
-      const doomed = opts.all ? builds : builds.slice(opts.keep).filter((b) => Date.parse(b.inputs.createdAt) < cutoff);
+      const doomed = opts.all
+        ? builds
+        : builds.slice(opts.keep).filter((b) => Date.parse(b.inputs.createdAt) < cutoff);
       let freed = 0;
       for (const b of doomed) {
         const size = folderSize(b.dir);
-        process.stdout.write(`${opts.dryRun ? 'would remove' : 'removing'} ${b.cacheKey.slice(0, 16)} ${b.kernelRelease} (${(size / 2 ** 20).toFixed(0)} MiB)\n`);
+        process.stdout.write(
+          `${opts.dryRun ? 'would remove' : 'removing'} ${b.cacheKey.slice(0, 16)} ${b.kernelRelease} (${(size / 2 ** 20).toFixed(0)} MiB)\n`,
+        );
         if (!opts.dryRun) rmSync(b.dir, { recursive: true, force: true });
         freed += size;
       }
@@ -57,7 +70,9 @@ export const registerCache: RegisterCommand = (program, result) => {
         }
       }
       if (!opts.dryRun) dropDanglingRequests(cache);
-      process.stderr.write(`${opts.dryRun ? 'would free' : 'freed'} ${(freed / 2 ** 20).toFixed(0)} MiB of builds\n`);
+      process.stderr.write(
+        `${opts.dryRun ? 'would free' : 'freed'} ${(freed / 2 ** 20).toFixed(0)} MiB of builds\n`,
+      );
       result.code = 0;
     });
   return cmd;

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigText, parseDotConfig, renderConfig, valueOf } from '../../../harness/kconfig/dotconfig.ts';
+import {
+  optionValue,
+  parseConfigText,
+  parseDotConfig,
+  renderConfig,
+} from '../../../harness/kconfig/dotconfig.ts';
 
 describe('parseConfigText', () => {
   it('reads set, unset, string and number values with their lines', () => {
-    const text = ['# comment', 'CONFIG_A=y', '', '# CONFIG_B is not set', 'CONFIG_C="x y"', 'CONFIG_D=0x1f', 'CONFIG_E=-3'].join('\n');
+    const text = [
+      '# comment',
+      'CONFIG_A=y',
+      '',
+      '# CONFIG_B is not set',
+      'CONFIG_C="x y"',
+      'CONFIG_D=0x1f',
+      'CONFIG_E=-3',
+    ].join('\n');
     const { entries, problems } = parseConfigText(text);
     expect(problems).toEqual([]);
     expect(entries).toEqual([
@@ -35,8 +48,8 @@ describe('renderConfig / parseDotConfig', () => {
     ]);
     expect(text).toBe('CONFIG_A=y\n# CONFIG_B is not set\n');
     const map = parseDotConfig(text);
-    expect(valueOf(map, 'A')).toBe('y');
-    expect(valueOf(map, 'B')).toBe('n');
-    expect(valueOf(map, 'NEVER_MENTIONED')).toBe('n');
+    expect(optionValue(map, 'A')).toBe('y');
+    expect(optionValue(map, 'B')).toBe('n');
+    expect(optionValue(map, 'NEVER_MENTIONED')).toBe('n');
   });
 });

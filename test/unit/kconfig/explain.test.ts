@@ -5,7 +5,12 @@ import { parseKconfigTree } from '../../../harness/kconfig/kconfig-tree.ts';
 
 // A miniature Kconfig tree in the shapes the kernel uses (lib/Kconfig.debug, mm/Kconfig).
 const files: Record<string, string> = {
-  Kconfig: ['mainmenu "test"', 'source "mm/Kconfig"', 'source "lib/Kconfig.$(SRCARCH)"', 'rsource "lib/Kconfig.debug"'].join('\n'),
+  Kconfig: [
+    'mainmenu "test"',
+    'source "mm/Kconfig"',
+    'source "lib/Kconfig.$(SRCARCH)"',
+    'rsource "lib/Kconfig.debug"',
+  ].join('\n'),
   'mm/Kconfig': [
     'config MMU',
     '\tdef_bool y',
@@ -37,6 +42,13 @@ const files: Record<string, string> = {
     '\tdepends on DEVICE_PRIVATE',
     '\tselect HMM_MIRROR',
     'endif # RUNTIME_TESTING_MENU',
+    'choice',
+    '\tprompt "Unwinder"',
+    'config UNWINDER_ORC',
+    '\tbool "ORC"',
+    'config UNWINDER_FRAME_POINTER',
+    '\tbool "Frame pointers"',
+    'endchoice',
     'menu "Other"',
     '\tdepends on MMU',
     'config CHOICE_HOLDER',
@@ -93,7 +105,9 @@ describe('explainDropped', () => {
   });
 
   it('says a promptless option can only be selected, and by whom', () => {
-    expect(explainDropped(db, new Map(), dropped('HMM_MIRROR', 'y'))).toContain('only a select can set it: set one of TEST_HMM');
+    expect(explainDropped(db, new Map(), dropped('HMM_MIRROR', 'y'))).toContain(
+      'only a select can set it: set one of TEST_HMM',
+    );
   });
 
   it('names the selector that keeps an option on that was asked to be off', () => {
@@ -101,7 +115,16 @@ describe('explainDropped', () => {
       ['X86_MCE', 'y'],
       ['ARCH_SUPPORTS_MEMORY_FAILURE', 'y'],
     ]);
-    expect(explainDropped(db, final, dropped('ARCH_SUPPORTS_MEMORY_FAILURE', 'n', 'y'))).toContain('selected by X86_MCE (=y)');
+    expect(explainDropped(db, final, dropped('ARCH_SUPPORTS_MEMORY_FAILURE', 'n', 'y'))).toContain(
+      'selected by X86_MCE (=y)',
+    );
+  });
+
+  it('names the choice member that won over a requested one', () => {
+    const final = new Map([['UNWINDER_ORC', 'y']]);
+    expect(explainDropped(db, final, dropped('UNWINDER_FRAME_POINTER', 'y'))).toContain(
+      'one choice of several and UNWINDER_ORC (=y) was chosen',
+    );
   });
 
   it('says when an option does not exist in this kernel', () => {

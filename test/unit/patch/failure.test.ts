@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { describeFailure, parsePatchOutput } from '../../../harness/patch/failure.ts';
 
 // Real output of GNU patch 2.7 and git 2.39 on this machine (test/fixtures/patch/).
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../fixtures/patch', name), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, '../../fixtures/patch', name), 'utf8');
 
 describe('parsePatchOutput', () => {
   it('names the file and hunk from GNU patch, and a missing file', () => {
@@ -17,7 +18,9 @@ describe('parsePatchOutput', () => {
   });
 
   it('names the conflicting file from git am -3', () => {
-    expect(parsePatchOutput(fixture('git-am-3way-conflict.txt'))).toEqual([{ file: 'mm/x.c', reason: '3-way merge conflict' }]);
+    expect(parsePatchOutput(fixture('git-am-3way-conflict.txt'))).toEqual([
+      { file: 'mm/x.c', reason: '3-way merge conflict' },
+    ]);
   });
 
   it('names the file when git am has no index lines to merge with', () => {
@@ -27,8 +30,10 @@ describe('parsePatchOutput', () => {
   });
 
   it('reads git apply errors', () => {
-    expect(parsePatchOutput('error: patch failed: mm/memremap.c:123\nerror: mm/memremap.c: patch does not apply\n')).toEqual([
-      { file: 'mm/memremap.c', line: 123, reason: 'hunk does not apply' },
-    ]);
+    expect(
+      parsePatchOutput(
+        'error: patch failed: mm/memremap.c:123\nerror: mm/memremap.c: patch does not apply\n',
+      ),
+    ).toEqual([{ file: 'mm/memremap.c', line: 123, reason: 'hunk does not apply' }]);
   });
 });

@@ -12,16 +12,15 @@ const message = (n: number, subject: string, body: string) =>
 
 describe('patch series ordering', () => {
   it('orders a folder by name in byte order and ignores non-patches', () => {
-    expect(orderPatchFiles(['0010-b.patch', 'README', '0002-a.patch', '0001-z.diff', 'cover.txt', 'x.mbox'])).toEqual([
-      '0001-z.diff',
-      '0002-a.patch',
-      '0010-b.patch',
-      'x.mbox',
-    ]);
+    expect(
+      orderPatchFiles(['0010-b.patch', 'README', '0002-a.patch', '0001-z.diff', 'cover.txt', 'x.mbox']),
+    ).toEqual(['0001-z.diff', '0002-a.patch', '0010-b.patch', 'x.mbox']);
   });
 
   it('reads a quilt series with comments and -p options, and rejects unknown options', () => {
-    const { entries, problems } = parseQuiltSeries('# fixes\nfirst.patch\n\nsecond.patch -p0 # trailing\nthird.patch --reverse\n');
+    const { entries, problems } = parseQuiltSeries(
+      '# fixes\nfirst.patch\n\nsecond.patch -p0 # trailing\nthird.patch --reverse\n',
+    );
     expect(entries).toEqual([
       { file: 'first.patch', strip: 1, line: 2 },
       { file: 'second.patch', strip: 0, line: 4 },
