@@ -44,15 +44,24 @@ const publicFrame = (f: ParsedFrame | Frame): Frame => ({
 
 /** Parses a report's stacks from its message lines, starting at the header. */
 export function extractStack(texts: readonly string[], headerIndex: number, category: Category): Stack {
+  // Each line is parsed once; the passes below read these.
+  const parsed: (ParsedFrame | undefined)[] = [];
   let rip: Frame | undefined;
   let trace = -1;
   const all: Frame[] = [];
   for (let i = headerIndex; i < texts.length; i++) {
     const t = texts[i]!;
-    if (rip === undefined && t.startsWith('RIP')) rip = parseRip(t);
-    if (trace === -1 && t.startsWith('Call Trace:')) trace = i;
     const f = i > headerIndex ? parseFrame(t) : undefined;
-    if (f !== undefined && !f.questionable) all.push(publicFrame(f));
+    parsed[i] = f;
+    if (f !== undefined) {
+      if (!f.questionable) all.push(publicFrame(f));
+      continue;
+    }
+    if (rip === undefined && t.startsWith('RIP')) {
+      rip = parseRip(t);
+      if (rip !== undefined) all.push(rip);
+    }
+    if (trace === -1 && t.startsWith('Call Trace:')) trace = i;
   }
   const frames: Frame[] = rip === undefined ? [] : [rip];
   const candidates: Frame[] = rip === undefined ? [] : [rip];
@@ -62,15 +71,15 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
     let reliable = 0;
     for (let i = trace + 1; i < texts.length; i++) {
       const t = texts[i]!;
-      const marker = STACK_MARKER.exec(t);
-      if (marker) {
-        const inner = marker[2] === 'IRQ' || marker[2] === 'NMI' || marker[2] === 'SOFTIRQ';
-        if (inner) interrupt += marker[1] === '/' ? -1 : 1;
-        if (marker[1] === '/' && marker[2] === 'TASK') break;
-        continue;
-      }
-      const f = parseFrame(t);
+      const f = parsed[i];
       if (f === undefined) {
+        const marker = STACK_MARKER.exec(t);
+        if (marker) {
+          const inner = marker[2] === 'IRQ' || marker[2] === 'NMI' || marker[2] === 'SOFTIRQ';
+          if (inner) interrupt += marker[1] === '/' ? -1 : 1;
+          if (marker[1] === '/' && marker[2] === 'TASK') break;
+          continue;
+        }
         if (REGISTER.test(t)) continue; // user-mode registers inside <TASK>
         break;
       }
@@ -84,7 +93,7 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
     // No Call Trace: (KFENCE prints its stack right after the header.)
     let started = false;
     for (let i = headerIndex + 1; i < texts.length && frames.length < MAX_FRAMES; i++) {
-      const f = parseFrame(texts[i]!);
+      const f = parsed[i];
       if (f === undefined) {
         if (started) break;
         continue;
@@ -116,21 +125,29 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
   let access = '';
   for (let i = 0; i < texts.length; i++) {
     const t = texts[i]!;
-    let m: RegExpExecArray | null;
-    if (vmCheck === '' && (m = VM_CHECK_REASON.exec(t))) {
-      vmCheck = m[1]!;
-      vmKind = m[2]!;
-    } else if (refcountMessage === '' && (m = REFCOUNT_T.exec(t))) {
-      refcountMessage = m[1]!;
-    } else if (percpuRelease === '' && (m = PERCPU_REF.exec(t))) {
-      percpuRelease = baseName(m[1]!.replace(/\+0x.*$/, ''));
-    } else if (access === '' && i > raw.headerIndex && (m = KASAN_ACCESS.exec(t))) {
-      access = m[1]!;
+    const vm = vmCheck === '' ? VM_CHECK_REASON.exec(t) : null;
+    if (vm !== null) {
+      vmCheck = vm[1]!;
+      vmKind = vm[2]!;
+      continue;
     }
+    const rc = refcountMessage === '' ? REFCOUNT_T.exec(t) : null;
+    if (rc !== null) {
+      refcountMessage = rc[1]!;
+      continue;
+    }
+    const pcpu = percpuRelease === '' ? PERCPU_REF.exec(t) : null;
+    if (pcpu !== null) {
+      percpuRelease = baseName(pcpu[1]!);
+      continue;
+    }
+    const kasan = access === '' && i > raw.headerIndex ? KASAN_ACCESS.exec(t) : null;
+    if (kasan !== null) access = kasan[1]!;
   }
 
   let category = header.category;
-  if (vmKind === 'BUG' && (category === 'kernel-bug' || category === 'invalid-opcode')) category = 'vm-bug-on';
+  if (vmKind === 'BUG' && (category === 'kernel-bug' || category === 'invalid-opcode'))
+    category = 'vm-bug-on';
   if (vmKind === 'WARN' && category === 'warning') category = 'vm-warn-on';
 
   const stack = extractStack(texts, raw.headerIndex, category);

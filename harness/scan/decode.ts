@@ -9,16 +9,29 @@ import type { LogLine } from './types.ts';
 /** Longer lines are cut here. printk records are at most 1024 bytes, so nothing kernel is lost. */
 export const MAX_LINE_CHARS = 4096;
 
+/**
+ * Receives one line as a range of a larger string (no copy is made for lines that nobody
+ * looks at): `text.slice(start, end)` is the line without its `\n` (a trailing `\r` is
+ * excluded too). `clean` says the range holds no control characters or escapes, so it
+ * needs no cleanLine.
+ */
+export type LineSink = (text: string, start: number, end: number, n: number, clean: boolean) => void;
+
+// Control characters, DEL and C1 (ESC included): what cleanLine removes, except `\r`, which
+// serial consoles put before every `\n`. (A negated class of allowed characters is the
+// fastest form of this test.) A lone `\r` inside a line is left to the line's reader.
+const NEEDS_CLEANING = /[^\t\n\r -~\xa0-\uffff]/;
+
 /** Splits a stream of chunks into lines; line numbers count every `\n` in the input. */
 export class LineSplitter {
   readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  readonly #emit: (line: string, n: number) => void;
+  readonly #emit: LineSink;
   #carry = '';
   /** The current line passed MAX_LINE_CHARS: drop the rest of it until its `\n`. */
   #overlong = false;
   #line = 0;
 
-  constructor(emit: (line: string, n: number) => void) {
+  constructor(emit: LineSink) {
     this.#emit = emit;
   }
 
@@ -39,13 +52,16 @@ export class LineSplitter {
   }
 
   #pushText(text: string): void {
+    const clean = !NEEDS_CLEANING.test(text);
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl === -1) break;
       if (this.#carry === '' && !this.#overlong) {
-        const line = nl - start > MAX_LINE_CHARS ? text.slice(start, start + MAX_LINE_CHARS) : text.slice(start, nl);
-        this.#emit(line, ++this.#line);
+        let end = nl;
+        if (end > start && text.charCodeAt(end - 1) === 13) end--;
+        if (end - start > MAX_LINE_CHARS) end = start + MAX_LINE_CHARS;
+        this.#emit(text, start, end, ++this.#line, clean);
       } else {
         this.#append(text, start, nl);
         this.#flushCarry();
@@ -70,13 +86,15 @@ export class LineSplitter {
     const line = this.#carry;
     this.#carry = '';
     this.#overlong = false;
-    this.#emit(line, ++this.#line);
+    // A line that spanned chunks is checked on its own: its pieces' chunks may differ.
+    this.#emit(line, 0, line.length, ++this.#line, false);
   }
 }
 
 const DIRTY = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 // CSI (ESC [ or the 8-bit 0x9b), OSC (ESC ] … BEL/ST), and two-byte ESC sequences.
-const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+const ESCAPES =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /** Removes ANSI escapes and control characters (tab kept); invalid UTF-8 is already U+FFFD. */

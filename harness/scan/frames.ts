@@ -33,7 +33,8 @@ export function parseFrame(text: string): ParsedFrame | undefined {
   };
 }
 
-const RIP = /^(?:RIP|EIP|IP|pc) ?: ?(?:[0-9a-f]{4}:)?(?:\[<[0-9a-f]+>\] )?([A-Za-z_.$][\w.$]*\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[[\w-]+(?: [0-9a-f]+)?\])?)/;
+const RIP =
+  /^(?:RIP|EIP|IP|pc) ?: ?(?:[0-9a-f]{4}:)?(?:\[<[0-9a-f]+>\] )?([A-Za-z_.$][\w.$]*\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[[\w-]+(?: [0-9a-f]+)?\])?)/;
 
 /** The faulting instruction's frame from `RIP: 0010:func+0x1a/0x40`; undefined for user RIPs. */
 export function parseRip(text: string): Frame | undefined {
@@ -53,6 +54,7 @@ export function baseName(fn: string): string {
   return end > 0 ? fn.slice(0, end) : fn;
 }
 
+// Names without leading underscores (isGenericFrame strips them: `____kasan_slab_free`).
 // Generic everywhere: reporting, trap and fault plumbing, sanitizers, locks, printk,
 // mem*/str*, list debugging, entry code.
 const GENERIC_EXACT = new Set([
@@ -78,8 +80,6 @@ const GENERIC_EXACT = new Set([
   'no_context',
   'bad_area',
   'bad_area_nosemaphore',
-  '__bad_area',
-  '__bad_area_nosemaphore',
   'do_user_addr_fault',
   'do_kern_addr_fault',
   'handle_page_fault',
@@ -89,10 +89,8 @@ const GENERIC_EXACT = new Set([
   'describe_object',
   'check_memory_region',
   'might_fault',
-  '__might_fault',
-  '__might_sleep',
-  '__might_resched',
   'might_sleep',
+  'might_resched',
   'lock_acquire',
   'lock_release',
   'lock_is_held_type',
@@ -112,11 +110,9 @@ const GENERIC_EXACT = new Set([
   'mutex_lock_nested',
   'osq_lock',
   'osq_unlock',
-  '__wake_up',
+  'wake_up',
   'copy_to_user',
   'copy_from_user',
-  '_copy_to_user',
-  '_copy_from_user',
   'string',
   'pointer',
   'snprintf',
@@ -126,8 +122,7 @@ const GENERIC_EXACT = new Set([
   'kasprintf',
   'kvasprintf',
   'dump_page',
-  '__dump_page',
-  '__dump_folio',
+  'dump_folio',
   'dump_mapping',
   'print_modules',
   'show_regs',
@@ -135,6 +130,17 @@ const GENERIC_EXACT = new Set([
   'show_trace_log_lvl',
   'sched_show_task',
   'show_state_filter',
+  'check_noncircular',
+  'check_prev_add',
+  'check_prevs_add',
+  'validate_chain',
+  'print_circular_bug',
+  'print_usage_bug',
+  'mark_lock',
+  'schedule',
+  'schedule_bug',
+  'schedule_timeout',
+  'schedule_preempt_disabled',
   'ret_from_fork',
   'ret_from_fork_asm',
   'kthread',
@@ -146,54 +152,40 @@ const GENERIC_EXACT = new Set([
 
 const GENERIC_PREFIX = [
   'dump_stack',
-  '__dump_stack',
-  '__warn',
+  'warn',
   'warn_slowpath',
   'warn_alloc',
-  '__report_bug',
+  'report_bug',
   'asm_exc_',
   'asm_sysvec_',
   'kasan_',
-  '__kasan_',
-  '__asan_',
   'asan_',
   'kfence_',
-  '__kfence_',
   'kmsan_',
-  '__msan_',
+  'msan_',
   'ubsan_',
-  '__ubsan_',
   'refcount_',
-  '__refcount_',
   'printk',
-  '_printk',
   'vprintk',
   'lockdep_',
-  '__lock_',
   'lock_',
-  '_raw_spin_',
+  'raw_spin_',
   'queued_spin_lock',
   'native_queued_spin_lock',
-  '__pv_queued_spin_lock',
   'pv_queued_spin_lock',
   'queued_read_lock',
   'queued_write_lock',
-  '_raw_read_',
-  '_raw_write_',
-  'raw_spin_',
+  'raw_read_',
+  'raw_write_',
   'do_raw_spin_',
   'spin_',
-  '__mutex_',
+  'mutex_',
   'mutex_lock_',
   'rwsem_',
-  '__down',
-  '__up',
+  'down',
   'memcpy',
-  '__memcpy',
   'memmove',
-  '__memmove',
   'memset',
-  '__memset',
   'memcmp',
   'memchr',
   'strcmp',
@@ -206,37 +198,31 @@ const GENERIC_PREFIX = [
   'strnlen',
   'strchr',
   'strnstr',
-  '__list_add',
-  '__list_del',
   'list_add',
   'list_del',
-  '__x64_sys_',
-  '__ia32_sys_',
-  '__do_sys_',
-  '__se_sys_',
+  'x64_sys_',
+  'ia32_sys_',
+  'do_sys_',
+  'se_sys_',
   'entry_SYSCALL',
-  '__x86_indirect_thunk',
-  '__x86_return_thunk',
+  'x86_indirect_thunk',
+  'x86_return_thunk',
   'debug_object',
   'print_',
   'trace_',
   'perf_trace',
+  'up_',
 ];
 
 // Page reference helpers: where a refcount check fires, never where the bug is.
 const PAGE_REF_HELPERS = [
   'page_ref_',
   'folio_ref_',
-  '__page_ref_',
-  '__folio_ref_',
   'put_page',
   'get_page',
   'folio_put',
   'folio_get',
-  '__put_page',
-  '__folio_put',
   'put_devmap_managed_page',
-  '__put_devmap_managed_page',
 ];
 
 // The allocator's own checks: a Bad page state fires inside them.
@@ -251,14 +237,12 @@ const ALLOCATOR = [
   'free_unref_page',
   'free_unref_folios',
   'free_the_page',
-  '__free_pages',
   'free_pages',
-  '__free_one_page',
   'free_one_page',
   'free_compound_page',
   'destroy_large_folio',
-  '__folio_put_large',
-  '__folio_put_small',
+  'folio_put_large',
+  'folio_put_small',
   'release_pages',
   'folios_put',
   'free_tail_page_prepare',
@@ -266,15 +250,26 @@ const ALLOCATOR = [
   'post_alloc_hook',
   'rmqueue',
   'get_page_from_freelist',
-  '__alloc_pages',
   'alloc_pages',
   'folio_alloc',
-  '__folio_alloc',
   'alloc_page_interleave',
   'vma_alloc_folio',
   'page_frag_free',
   'print_bad_pte',
   'vm_normal_page',
+];
+
+// Slab allocator entry points and SLUB's own checks: where a double free is caught.
+const SLAB_HELPERS = [
+  'kfree',
+  'kmem_cache_',
+  'slab_',
+  'kmalloc',
+  'vfree',
+  'vunmap',
+  'free_debug_processing',
+  'object_err',
+  'on_freelist',
 ];
 
 // Waiting: a hang shows the victim's wait, the frame above it is where it waits from.
@@ -299,14 +294,10 @@ const WAIT_SUBSTRINGS = [
 // Stalls and lockups are detected from timer interrupts; their IRQ plumbing is generic.
 const INTERRUPT_PREFIX = [
   'rcu_',
-  '__rcu_',
   'sysvec_',
-  '__sysvec_',
   'irq_',
-  '__irq_',
   'handle_irq',
   'hrtimer_',
-  '__hrtimer_',
   'tick_',
   'update_process_times',
   'scheduler_tick',
@@ -324,12 +315,18 @@ const INTERRUPT_PREFIX = [
   'start_secondary',
   'secondary_startup',
   'run_timer_softirq',
-  '__do_softirq',
   'do_softirq',
   'irq_exit',
-  '__irq_exit_rcu',
+  'irq_exit_rcu',
   'call_timer_fn',
   'expire_timers',
+  'xas_',
+  'xa_',
+  'cond_resched',
+  'native_',
+  'delay_tsc',
+  'const_udelay',
+  'cpu_relax',
 ];
 
 const startsWithAny = (name: string, prefixes: readonly string[]): boolean => {
@@ -340,21 +337,24 @@ const startsWithAny = (name: string, prefixes: readonly string[]): boolean => {
 /** True when a frame names generic plumbing that a title should look past. */
 export function isGenericFrame(fn: string, category: Category): boolean {
   const name = baseName(fn);
-  if (GENERIC_EXACT.has(name) || startsWithAny(name, GENERIC_PREFIX)) return true;
-  if (startsWithAny(name, PAGE_REF_HELPERS)) return true;
+  // `____kasan_slab_free` and `kasan_slab_free` are the same family: compare without underscores.
+  const bare = name.replace(/^_+/, '');
+  if (GENERIC_EXACT.has(bare) || startsWithAny(bare, GENERIC_PREFIX)) return true;
+  if (startsWithAny(bare, PAGE_REF_HELPERS)) return true;
   switch (category) {
     case 'bad-page-state':
     case 'bad-page-map':
-      return startsWithAny(name, ALLOCATOR);
+      return startsWithAny(bare, ALLOCATOR);
     case 'hung-task':
       return WAIT_SUBSTRINGS.some((s) => name.includes(s));
     case 'rcu-stall':
     case 'soft-lockup':
     case 'hard-lockup':
-      return startsWithAny(name, INTERRUPT_PREFIX);
+      return startsWithAny(bare, INTERRUPT_PREFIX);
     case 'kasan':
     case 'kfence':
-      return startsWithAny(name, ['kfree', 'kmem_cache_', 'slab_', '__slab_', 'kmalloc', '__kmalloc', 'vfree', 'vunmap']);
+    case 'bug':
+      return startsWithAny(bare, SLAB_HELPERS);
     default:
       return false;
   }

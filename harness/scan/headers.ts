@@ -24,8 +24,8 @@ export interface Header {
   category: Category;
   /**
    * The line has an exact kernel printk format, so it is a report even without a stack
-   * (then a corrupted one). A loose header (`BUG: <anything>`) only counts when kernel
-   * report structure (`CPU: N PID: N Comm:`, `Call Trace:`, …) follows it.
+   * (then a corrupted one). A loose header (`BUG: <anything>`) only counts when
+   * dump_stack()'s `CPU: N PID: N Comm:` line follows it (see LOOSE_PROOF).
    */
   strict: boolean;
   end: ReportEnd;
@@ -54,16 +54,18 @@ const h = (
 });
 
 /** Cheap first test: every header starts with one of these. */
-const START =
+export const HEADER_START =
   /^(?:BUG[: ]|WARNING: |kernel BUG |Kernel BUG |INFO: task |INFO: rcu|rcu: INFO: |watchdog: BUG: |NMI watchdog: |Watchdog detected |Oops|general protection|segment-related|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment|Kernel panic - not syncing|UBSAN: |Unable to handle kernel |PANIC: double fault)/;
 
 const BAD_PAGE = /^BUG: Bad page state in process (.*?) {2}pfn:([0-9a-f]+)/;
 const BAD_MAP = /^BUG: Bad page map in process (.*?) {2}pte:[0-9a-f]+ pmd:[0-9a-f]+/;
 const KASAN = /^BUG: KASAN: ([\w-]+(?: or [\w-]+)?)(?: in (\S+))?/;
 const KFENCE = /^BUG: KFENCE: ([\w -]+?) in (\S+)/;
-const NULL_DEREF = /^BUG: (?:kernel NULL pointer dereference, address|unable to handle kernel NULL pointer dereference at)/;
+const NULL_DEREF =
+  /^BUG: (?:kernel NULL pointer dereference, address|unable to handle kernel NULL pointer dereference at)/;
 const PAGE_FAULT = /^BUG: unable to handle (?:page fault for address|kernel paging request at)/;
 const SOFT_LOCKUP = /^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s!/;
+const SUPPRESSED = /^BUG: .* messages suppressed/;
 const SLUB = /^BUG ([\w-]+) \((?:Not tainted|Tainted: [^)]*)\): (.+)$/;
 const BUG_ANY = /^BUG: (.+)$/;
 const KERNEL_BUG = /^kernel BUG at (\S+?:\d+)!/;
@@ -82,56 +84,63 @@ const PANIC = /^Kernel panic - not syncing: ?(.*)$/;
 const UBSAN = /^UBSAN: ([\w -]+?) in (\S+)/;
 const ARM64_FAULT = /^Unable to handle kernel (NULL pointer dereference|paging request) at virtual address/;
 
+const dieCategory = (name: string): Category =>
+  name.includes('general protection fault') ? 'gpf' : name === 'invalid opcode' ? 'invalid-opcode' : 'oops';
+
+/** Header rules in order; a rule that returns undefined says "not a report" and stops the search. */
+const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefined])[] = [
+  [BAD_PAGE, (m) => h('bad-page-state', 'stack', { detail: m[2]! })],
+  [BAD_MAP, () => h('bad-page-map', 'stack')],
+  [KASAN, (m) => h('kasan', 'rule', { detail: m[1]!, func: m[2] ?? '' })],
+  [KFENCE, (m) => h('kfence', 'rule', { detail: m[1]!, func: m[2]! })],
+  [NULL_DEREF, () => h('null-deref', 'trace')],
+  [PAGE_FAULT, () => h('page-fault', 'trace')],
+  [SLUB, (m) => h('bug', 'stack', { detail: `${m[2]!} (${m[1]!})` })],
+  // "BUG: Bad page state: N messages suppressed" is a rate-limit notice, not a report.
+  [SUPPRESSED, () => undefined],
+  [SOFT_LOCKUP, () => h('soft-lockup', 'stack')],
+  // "scheduling while atomic: comm/pid/0x…": the task is not part of the bug.
+  [
+    BUG_ANY,
+    (m) => h('bug', 'stack', { strict: false, detail: m[1]!.replace(/: \S+\/\d+\/0x[0-9a-f]+$/, '') }),
+  ],
+  [WARNING, (m) => h('warning', 'trace', { site: m[1] ?? '', func: m[2]! })],
+  [WARNING_NEW, (m) => h('warning', 'trace', { site: m[1]!, func: m[2]! })],
+  [WARNING_ANY, (m) => h('warning', 'stack', { strict: false, detail: m[1]! })],
+  [KERNEL_BUG, (m) => h('kernel-bug', 'trace', { site: m[1]! })],
+  [KERNEL_BUG_NOINFO, (m) => h('kernel-bug', 'trace', { detail: m[1]! })],
+  [HUNG, () => h('hung-task', 'stack')],
+  [RCU, () => h('rcu-stall', 'stack')],
+  [HARD_LOCKUP, () => h('hard-lockup', 'stack')],
+  [PANIC, (m) => h('panic', 'panic', { detail: m[1]! })],
+  [UBSAN, (m) => h('ubsan', 'rule', { detail: m[1]!, site: m[2]! })],
+  [
+    DIE,
+    (m) =>
+      h(dieCategory(m[1]!), 'trace', {
+        die: true,
+        detail: m[1]!.startsWith('general protection') ? '' : m[1]!,
+      }),
+  ],
+  [DOUBLE_FAULT, () => h('oops', 'trace', { detail: 'double fault' })],
+  [ARM64_FAULT, (m) => h(m[1] === 'paging request' ? 'page-fault' : 'null-deref', 'trace')],
+];
+
 /** Matches a report header at the start of a message; undefined for every other line. */
 export function matchHeader(text: string): Header | undefined {
-  if (!START.test(text)) return undefined;
-  let m: RegExpExecArray | null;
-  const c = text.charCodeAt(0);
-  if (c === 66 /* B */) {
-    if ((m = BAD_PAGE.exec(text))) return h('bad-page-state', 'stack', { detail: m[2]! });
-    if (BAD_MAP.test(text)) return h('bad-page-map', 'stack');
-    if ((m = KASAN.exec(text))) return h('kasan', 'rule', { detail: m[1]!, func: m[2] ?? '' });
-    if ((m = KFENCE.exec(text))) return h('kfence', 'rule', { detail: m[1]!, func: m[2]! });
-    if (NULL_DEREF.test(text)) return h('null-deref', 'trace');
-    if (PAGE_FAULT.test(text)) return h('page-fault', 'trace');
-    if ((m = SLUB.exec(text))) return h('bug', 'stack', { detail: `${m[2]!} (${m[1]!})` });
-    // "BUG: Bad page state: N messages suppressed" is a rate-limit notice, not a report.
-    if (text.includes(' messages suppressed')) return undefined;
-    if ((m = BUG_ANY.exec(text))) return h('bug', 'stack', { strict: false, detail: m[1]! });
-    return undefined;
+  if (!HEADER_START.test(text)) return undefined;
+  for (const [re, build] of RULES) {
+    const m = re.exec(text);
+    if (m !== null) return build(m);
   }
-  if (c === 87 /* W */) {
-    if ((m = WARNING.exec(text))) return h('warning', 'trace', { site: m[1] ?? '', func: m[2]! });
-    if ((m = WARNING_NEW.exec(text))) return h('warning', 'trace', { site: m[1]!, func: m[2]! });
-    if (HARD_LOCKUP.test(text)) return h('hard-lockup', 'stack');
-    if ((m = WARNING_ANY.exec(text))) return h('warning', 'stack', { strict: false, detail: m[1]! });
-    return undefined;
-  }
-  if ((m = KERNEL_BUG.exec(text))) return h('kernel-bug', 'trace', { site: m[1]! });
-  if ((m = KERNEL_BUG_NOINFO.exec(text))) return h('kernel-bug', 'trace', { detail: m[1]! });
-  if (HUNG.test(text)) return h('hung-task', 'stack');
-  if (RCU.test(text)) return h('rcu-stall', 'stack');
-  if (SOFT_LOCKUP.test(text)) return h('soft-lockup', 'stack');
-  if (HARD_LOCKUP.test(text)) return h('hard-lockup', 'stack');
-  if ((m = PANIC.exec(text))) return h('panic', 'panic', { detail: m[1]! });
-  if ((m = UBSAN.exec(text))) return h('ubsan', 'rule', { detail: m[1]!, site: m[2]! });
-  if ((m = DIE.exec(text))) {
-    const name = m[1]!;
-    const category: Category = name.includes('general protection fault')
-      ? 'gpf'
-      : name === 'invalid opcode'
-        ? 'invalid-opcode'
-        : 'oops';
-    return h(category, 'trace', { die: true, detail: name.startsWith('general protection') ? '' : name });
-  }
-  if (DOUBLE_FAULT.test(text)) return h('oops', 'trace', { detail: 'double fault' });
-  if ((m = ARM64_FAULT.exec(text))) return h(m[1] === 'paging request' ? 'page-fault' : 'null-deref', 'trace');
   return undefined;
 }
 
-/** Lines that show a kernel report's structure: a loose header needs one of them to count. */
-export const STRUCTURE =
-  /^(?:CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: |Call Trace:|Modules linked in:|RIP: [0-9a-f]{4}:|Hardware name: |task:\S.* state:\S)/;
+/**
+ * dump_stack()'s first line (lib/dump_stack.c; 6.11+ adds UID): a loose header needs it to
+ * count, so text echoed into the kernel log by user space is not a report.
+ */
+export const LOOSE_PROOF = /^CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: /;
 
 /**
  * Lines that belong to a report after its stack has started: frames and other indented
@@ -149,7 +158,7 @@ export const PAGE_DUMP_START = /^page:(?:\S*\s+(?:ref)?count:|\S+ is uninitializ
 export const PAGE_DUMP_REASON = /^page dumped because: (.*)$/;
 export const VM_CHECK_REASON = /^page dumped because: (VM_(BUG|WARN)_ON\w*_(?:PAGE|FOLIO)\(.*\))\s*$/;
 export const REFCOUNT_T = /^refcount_t: (.+?)\.?\s*$/;
-export const PERCPU_REF = /percpu ref \((.*?)\) <= 0 \(-?\d+\) after switching to atomic/;
+export const PERCPU_REF = /^percpu ref \((.*?)\) <= 0 \(-?\d+\) after switching to atomic/;
 export const NMI_BACKTRACE = /^NMI backtrace for cpu \d+\s*$/;
 
 /**

@@ -29,7 +29,10 @@ const isNullPointer = (p: string): boolean => /^(?:0+|\(null\)|0x0+)$/.test(p);
  * Parses the first page dump in a report's lines (message text, printk prefix removed).
  * `fallbackPfn` is the Bad page header's pfn, used when the dump itself lacks one.
  */
-export function parsePageDump(lines: readonly string[], fallbackPfn: number | null = null): ParsedPageDump | null {
+export function parsePageDump(
+  lines: readonly string[],
+  fallbackPfn: number | null = null,
+): ParsedPageDump | null {
   let start = -1;
   for (let i = 0; i < lines.length; i++) {
     const t = lines[i]!;
@@ -59,9 +62,9 @@ export function parsePageDump(lines: readonly string[], fallbackPfn: number | nu
   const end = Math.min(lines.length, start + 60);
   for (let i = start + 1; i < end; i++) {
     const t = lines[i]!;
-    let f: RegExpExecArray | null;
-    if ((f = FLAGS.exec(t))) {
-      for (const part of f[1]!.split('|')) {
+    const flags = FLAGS.exec(t);
+    if (flags !== null) {
+      for (const part of flags[1]!.split('|')) {
         const eq = part.indexOf('=');
         if (eq === -1) {
           if (part !== '') page.flags.push(part);
@@ -70,18 +73,32 @@ export function parsePageDump(lines: readonly string[], fallbackPfn: number | nu
           if (Number.isInteger(zone)) page.zone = zone;
         }
       }
-    } else if ((f = AOPS.exec(t))) {
-      page.aops = f[1]!;
-    } else if ((f = REASON.exec(t))) {
-      page.reason = f[1]!;
-      break;
-    } else if (i > start && t.startsWith('page:')) {
-      break; // a second dump
+      continue;
     }
+    const aops = AOPS.exec(t);
+    if (aops !== null) {
+      page.aops = aops[1]!;
+      continue;
+    }
+    const reason = REASON.exec(t);
+    if (reason !== null) {
+      page.reason = reason[1]!;
+      break;
+    }
+    if (t.startsWith('page:')) break; // a second dump
   }
   return { page, devicePfn };
 }
 
 function emptyPage(pfn: number | null): PageInfo {
-  return { pfn, refcount: null, mapcount: null, mapping: null, flags: [], zone: null, reason: null, aops: null };
+  return {
+    pfn,
+    refcount: null,
+    mapcount: null,
+    mapping: null,
+    flags: [],
+    zone: null,
+    reason: null,
+    aops: null,
+  };
 }

@@ -10,8 +10,9 @@
  *    mode shares dmirror_* code, so only coherent-only functions say coherent);
  * 3. a ZONE_DEVICE page with nothing more is `zone-device`; no evidence at all is null.
  */
-import { baseName } from './frames.ts';
+
 import { type Evidence, siteFile } from './evidence.ts';
+import { baseName } from './frames.ts';
 import type { PageKind } from './types.ts';
 
 /** ZONE_DEVICE's index on x86_64 with ZONE_DMA and ZONE_DMA32: DMA, DMA32, NORMAL, MOVABLE, DEVICE. */

@@ -8,13 +8,28 @@
  * Pure: no I/O. read.ts streams files through it; the run pipeline can feed QEMU's
  * console output to the same object while the guest runs.
  */
+
+import { MARKER_PREFIX } from '../steps/markers.ts';
 import { analyseReport } from './analyse.ts';
 import { StepTracker } from './attribute.ts';
 import { cleanLine, LineSplitter, splitPrefix } from './decode.ts';
 import { dedupe } from './dedupe.ts';
+import { HEADER_START } from './headers.ts';
 import { DEFAULT_ZONE_DEVICE } from './page-kind.ts';
 import { type RawReport, Segmenter } from './segment.ts';
 import type { Finding, ScanOptions } from './types.ts';
+
+// The printk prefix (see splitPrefix), tested in place.
+const PREFIX_Y = /(?:<\d{1,3}>)?\[ *\d{1,10}\.\d{1,9}\](?:\[ *[TC]\d{1,10}\])? ?/y;
+// What a message must start with to matter when no report is open: a header (see
+// headers.ts START), a prelude (cut here, rule, page dump, WARN message), an NMI backtrace
+// or a step marker.
+const INTERESTING_Y = new RegExp(
+  `(?:${HEADER_START.source.slice(1)}|-{6,}\\[ cut here|={20,}|page:|page dumped because: VM_|refcount_t: |percpu ref \\(|NMI backtrace for cpu|${MARKER_PREFIX} )`,
+  'y',
+);
+const MARKER_Y = new RegExp(`${MARKER_PREFIX} `, 'y');
+const GLUED_Y = /[^\n]*?\[ *\d{1,10}\.\d{6}\]/y;
 
 export interface ScanStats {
   /** Input lines (every `\n`, plus a last unterminated line). */
@@ -39,8 +54,11 @@ export class Scanner {
   constructor(options: ScanOptions = {}) {
     this.#zoneDevice = options.zoneDevice ?? DEFAULT_ZONE_DEVICE;
     this.#onFinding = options.onFinding;
-    this.#segmenter = new Segmenter((report) => this.#report(report));
-    this.#splitter = new LineSplitter((line, n) => this.#line(line, n));
+    this.#segmenter = new Segmenter(
+      (report) => this.#report(report),
+      () => this.#steps.current,
+    );
+    this.#splitter = new LineSplitter((text, start, end, n, clean) => this.#line(text, start, end, n, clean));
   }
 
   /** Feeds a chunk of the log: bytes (UTF-8, possibly invalid) or text. */
@@ -68,14 +86,41 @@ export class Scanner {
     return { lines: this.#splitter.lines, visits: this.#segmenter.visits, reports: this.#findings.length };
   }
 
-  #line(raw: string, n: number): void {
-    const line = splitPrefix(cleanLine(raw), n, this.#seenKernel);
+  /**
+   * One line, as a range of a chunk. The fast path decides from the range alone that a
+   * line is of no interest (most lines): no copy, no allocation. Everything else takes
+   * the full path: cleaned, prefix split, markers, segmenter.
+   */
+  #line(text: string, start: number, end: number, n: number, clean: boolean): void {
+    if (clean) {
+      PREFIX_Y.lastIndex = start;
+      const kernel = PREFIX_Y.test(text);
+      const message = kernel ? PREFIX_Y.lastIndex : start;
+      if (kernel) this.#seenKernel = true;
+      // A `\r` where the message starts (a console overwriting its line) hides the text: full path.
+      if (!this.#segmenter.busy && text.charCodeAt(message) !== 13) {
+        if (kernel || !this.#seenKernel) {
+          INTERESTING_Y.lastIndex = message;
+          if (!INTERESTING_Y.test(text) || INTERESTING_Y.lastIndex > end) return;
+        } else {
+          // A user-space line: only a step marker, or a kernel line glued to its end, matters.
+          MARKER_Y.lastIndex = start;
+          GLUED_Y.lastIndex = start;
+          if (!MARKER_Y.test(text) && !(GLUED_Y.test(text) && GLUED_Y.lastIndex <= end)) return;
+        }
+      }
+    }
+    this.#fullLine(cleanLine(text.slice(start, end)), n);
+  }
+
+  #fullLine(raw: string, n: number): void {
+    const line = splitPrefix(raw, n, this.#seenKernel);
     if (line.kernel) this.#seenKernel = true;
     if (this.#steps.observe(line.text)) return;
     // In a log with printk timestamps, a line without one was written by user space to the
     // console (a test printing "BUG: …"); it is never part of a kernel report.
     if (!line.kernel && this.#seenKernel) return;
-    this.#segmenter.feed(line, this.#steps.current);
+    this.#segmenter.feed(line);
   }
 
   #report(raw: RawReport): void {

@@ -18,13 +18,13 @@ import {
   END_PANIC,
   END_TRACE,
   type Header,
+  LOOSE_PROOF,
   matchHeader,
   NMI_BACKTRACE,
   PAGE_DUMP_START,
   PERCPU_REF,
   REFCOUNT_T,
   RULE,
-  STRUCTURE,
   VM_CHECK_REASON,
 } from './headers.ts';
 import type { LogLine } from './types.ts';
@@ -33,8 +33,12 @@ import type { LogLine } from './types.ts';
 export const MAX_REPORT_LINES = 400;
 /** A prelude not followed by a header within this many lines of its context is dropped. */
 const MAX_PRELUDE_LINES = 80;
-/** A loose header (`BUG: …`) without kernel report structure within this many lines is not a report. */
-const LOOSE_HEADER_WINDOW = 12;
+/**
+ * A loose header (`BUG: …`, `WARNING: …` in no exact kernel format) is a report only when
+ * dump_stack()'s `CPU: N PID: N Comm:` line follows within this many lines (lockdep prints
+ * its lock chains first).
+ */
+const LOOSE_HEADER_WINDOW = 60;
 /** After its stack, a report waiting for its end line gives up after this many foreign lines. */
 const MAX_IDLE_LINES = 40;
 /** A report that never shows a stack stops collecting after this many lines. */
@@ -67,7 +71,8 @@ interface OpenReport {
   workload: string;
   /** A frame-like (indented) line after a `Call Trace:` / RIP / frames. */
   stackSeen: boolean;
-  structured: boolean;
+  /** A loose header was followed by dump_stack()'s CPU line. */
+  proven: boolean;
   hasDie: boolean;
   panicked: boolean;
   idle: number;
@@ -103,25 +108,57 @@ const DIE_CONTINUES = new Set(['null-deref', 'page-fault', 'kernel-bug', 'bug', 
 export class Segmenter {
   readonly #ctxs = new Map<string, Ctx>();
   readonly #emit: (report: RawReport) => void;
+  readonly #workload: () => string;
   #tick = 0;
-  /** The last report closed, for panics that follow it. */
-  #lastClosed: { ctx: string; line: number } | undefined;
+  /** Line number of the last report closed, for panics that follow it. */
+  #lastClosed = Number.NEGATIVE_INFINITY;
+  /** Contexts whose state changed during this feed: dropped from #ctxs at its end when empty. */
+  readonly #touched = new Set<string>();
   /** Lines examined, re-examinations included: the linear-work invariant tests check. */
   visits = 0;
 
-  constructor(emit: (report: RawReport) => void) {
+  /** `workload` tells which step the line being fed belongs to (asked only when a report starts). */
+  constructor(emit: (report: RawReport) => void, workload: () => string) {
     this.#emit = emit;
+    this.#workload = workload;
   }
 
-  /** Feeds one kernel line; `workload` is the step it belongs to. */
-  feed(line: LogLine, workload: string): void {
+  /**
+   * True while some context has an open report, prelude or attachment: then every line
+   * must be fed. When false, a line that starts no header, prelude, or NMI backtrace
+   * (see the scanner's fast path) changes nothing and may be skipped.
+   */
+  get busy(): boolean {
+    return this.#ctxs.size > 0;
+  }
+
+  /** Feeds one kernel line. */
+  feed(line: LogLine): void {
+    this.#feed(line);
+    // Empty contexts go, so that `busy` turns false again and the fast path resumes.
+    this.#touched.add(line.caller);
+    for (const key of this.#touched) {
+      const ctx = this.#ctxs.get(key);
+      if (
+        ctx !== undefined &&
+        ctx.report === undefined &&
+        ctx.prelude === undefined &&
+        ctx.attachedTo === undefined
+      ) {
+        this.#ctxs.delete(key);
+      }
+    }
+    this.#touched.clear();
+  }
+
+  #feed(line: LogLine): void {
     this.visits++;
     this.#tick++;
     const header = matchHeader(line.text);
     if (header !== undefined) {
       const ctx = this.#ctx(line.caller);
       ctx.touched = this.#tick;
-      this.#header(ctx, line, header, workload);
+      this.#header(ctx, line, header);
       return;
     }
     const ctx = this.#ctxs.get(line.caller);
@@ -129,12 +166,12 @@ export class Segmenter {
       ctx.touched = this.#tick;
       const report = ctx.report ?? ctx.attachedTo;
       if (report !== undefined) {
-        if (this.#body(ctx, report, line)) return;
+        if (this.#body(report, line)) return;
         // The report ended before this line: examine it again as a fresh line.
         this.visits++;
       }
     }
-    this.#outside(ctx, line, workload);
+    this.#outside(ctx, line);
   }
 
   /** Closes everything still open (end of input). */
@@ -172,13 +209,15 @@ export class Segmenter {
     this.#ctxs.delete(oldestKey);
   }
 
-  #header(ctx: Ctx, line: LogLine, header: Header, workload: string): void {
+  #header(ctx: Ctx, line: LogLine, header: Header): void {
     if (ctx.attachedTo !== undefined) this.#detach(ctx, line.caller);
     const open = ctx.report;
     if (open !== undefined) {
-      if (header.category === 'panic' || (header.die && !open.hasDie && DIE_CONTINUES.has(open.header.category))) {
+      if (
+        header.category === 'panic' ||
+        (header.die && !open.hasDie && DIE_CONTINUES.has(open.header.category))
+      ) {
         this.#append(open, line);
-        open.structured ||= header.die;
         if (header.die) open.hasDie = true;
         if (header.category === 'panic') open.panicked = true;
         return;
@@ -186,11 +225,9 @@ export class Segmenter {
       this.#close(open);
     }
     if (header.category === 'panic' && CONSEQUENTIAL_PANIC.test(header.detail)) {
-      const last = this.#lastClosed;
-      if (last !== undefined && line.n - last.line <= PANIC_AFTER_REPORT_LINES) {
+      if (line.n - this.#lastClosed <= PANIC_AFTER_REPORT_LINES) {
         // e.g. "Fatal exception" after the Oops it ends: that report is the finding.
         ctx.prelude = undefined;
-        if (ctx.attachedTo === undefined) this.#ctxs.delete(line.caller);
         return;
       }
     }
@@ -204,9 +241,9 @@ export class Segmenter {
       headerIndex: lines.length - 1,
       first: lines[0]!.n,
       last: line.n,
-      workload,
+      workload: this.#workload(),
       stackSeen: false,
-      structured: false,
+      proven: false,
       hasDie: header.die,
       panicked: header.category === 'panic',
       idle: 0,
@@ -216,7 +253,7 @@ export class Segmenter {
   }
 
   /** Adds a line to an open report; false when the report ended before this line. */
-  #body(ctx: Ctx, r: OpenReport, line: LogLine): boolean {
+  #body(r: OpenReport, line: LogLine): boolean {
     const text = line.text;
     r.span++;
     if (CUT_HERE.test(text)) {
@@ -239,8 +276,15 @@ export class Segmenter {
       this.#close(r);
       return true;
     }
+    if (!r.header.strict && !r.proven) {
+      if (LOOSE_PROOF.test(text)) {
+        r.proven = true;
+      } else if (PAGE_DUMP_START.test(text) || RULE.test(text) || isSignificant(text)) {
+        this.#release(r); // an unproven loose header must not swallow the next report's start
+        return false;
+      }
+    }
     const frameLike = FRAME_LIKE.test(text);
-    if (!r.structured && STRUCTURE.test(text)) r.structured = true;
     if (r.stackSeen && !frameLike && !BODY.test(text)) {
       if (r.header.end === 'stack') {
         this.#close(r);
@@ -255,8 +299,8 @@ export class Segmenter {
     if (frameLike) r.stackSeen = true;
     r.idle = 0;
     this.#append(r, line);
-    if (!r.header.strict && !r.structured && r.span >= LOOSE_HEADER_WINDOW) {
-      this.#drop(r); // user space echoing "BUG: …": no kernel report follows
+    if (!r.header.strict && !r.proven && r.span >= LOOSE_HEADER_WINDOW) {
+      this.#release(r); // user space echoing "BUG: …" into the kernel log: no report follows
       return true;
     }
     if (!r.stackSeen && r.span >= MAX_STACKLESS_LINES) this.#close(r);
@@ -264,9 +308,8 @@ export class Segmenter {
   }
 
   /** A line in a context with no open report. */
-  #outside(found: Ctx | undefined, line: LogLine, workload: string): void {
+  #outside(ctx: Ctx | undefined, line: LogLine): void {
     const text = line.text;
-    const ctx = found;
     const starts = CUT_HERE.test(text) || RULE.test(text) || PAGE_DUMP_START.test(text);
     const significant = isSignificant(text);
     const prelude = ctx?.prelude;
@@ -288,7 +331,7 @@ export class Segmenter {
         rule: RULE.test(text),
         pageDump: PAGE_DUMP_START.test(text),
         significant: significant ? line : undefined,
-        workload,
+        workload: this.#workload(),
       };
       return;
     }
@@ -298,11 +341,7 @@ export class Segmenter {
         this.#ctx(line.caller).attachedTo = stall;
         stall.attached.push(line.caller);
         this.#append(stall, line);
-        return;
       }
-    }
-    if (ctx !== undefined && ctx.report === undefined && ctx.prelude === undefined && ctx.attachedTo === undefined) {
-      this.#ctxs.delete(line.caller);
     }
   }
 
@@ -326,24 +365,23 @@ export class Segmenter {
     if (r !== undefined) r.attached = r.attached.filter((k) => k !== key);
   }
 
+  /** Forgets an open report (and the contexts attached to it) without emitting it. */
   #release(r: OpenReport): void {
     const own = this.#ctxs.get(r.ctx);
     if (own !== undefined && own.report === r) own.report = undefined;
+    this.#touched.add(r.ctx);
     for (const key of r.attached) {
       const ctx = this.#ctxs.get(key);
       if (ctx !== undefined && ctx.attachedTo === r) ctx.attachedTo = undefined;
+      this.#touched.add(key);
     }
     r.attached = [];
   }
 
-  #drop(r: OpenReport): void {
-    this.#release(r);
-  }
-
   #close(r: OpenReport): void {
     this.#release(r);
-    if (!r.header.strict && !r.structured) return;
-    this.#lastClosed = { ctx: r.ctx, line: r.last };
+    if (!r.header.strict && !r.proven) return;
+    this.#lastClosed = r.last;
     this.#emit({
       header: r.header,
       lines: r.lines,
@@ -372,7 +410,7 @@ export class Segmenter {
       func: '',
     };
     const last = p.lines[p.lines.length - 1]!;
-    this.#lastClosed = { ctx: sig.caller, line: last.n };
+    this.#lastClosed = last.n;
     this.#emit({
       header,
       lines: p.lines,

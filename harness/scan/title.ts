@@ -28,8 +28,8 @@ export function normaliseText(text: string): string {
       .replace(/\b0x[0-9a-fA-F]+\b/g, 'ADDR')
       // hashed pointers and raw addresses: long hex runs with a digit in them
       .replace(/\b(?=[a-f]*\d)[0-9a-f]{8,}\b/g, 'ADDR')
-      // remaining numbers that are not part of an identifier (pids, counts, seconds)
-      .replace(/(?<![\w.])\d+(?:\.\d+)?/g, 'N')
+      // remaining numbers that are not part of a name (pids, counts, seconds; kmalloc-64 stays)
+      .replace(/(?<![\w.-])\d+(?:\.\d+)?/g, 'N')
       .replace(/\s+/g, ' ')
       .trim()
   );
@@ -69,7 +69,8 @@ function base(p: TitleParts): string {
       return `WARNING: ${p.vmCheck}`;
     case 'warning':
       if (p.refcountMessage !== '') return `WARNING: refcount bug (${p.refcountMessage})`;
-      if (p.percpuRelease !== '') return `WARNING: percpu ref (${p.percpuRelease}) <= 0 after switching to atomic`;
+      if (p.percpuRelease !== '')
+        return `WARNING: percpu ref (${p.percpuRelease}) <= 0 after switching to atomic`;
       return header.strict ? 'WARNING' : `WARNING: ${normaliseText(header.detail)}`;
     case 'kasan':
       return `KASAN: ${header.detail}${p.access === '' ? '' : ` ${p.access}`}`;
@@ -106,6 +107,8 @@ export function buildTitle(p: TitleParts): string {
   const head = base(p);
   // A percpu-ref underflow fires from an RCU callback: the release function is its identity.
   if (p.category === 'warning' && p.percpuRelease !== '') return head;
+  // A panic's message is its identity; its stack is panic()'s caller, often generic.
+  if (p.category === 'panic') return head;
   if (p.frame !== '') return `${head} in ${p.frame}`;
   // No usable frame: name what the header names (a UBSAN or BUG site's file, not its line).
   if (p.category === 'ubsan' || p.category === 'kernel-bug' || p.category === 'warning') {
