@@ -30,6 +30,13 @@ export function buildProgram(result: { code: number }): Command {
 /** Runs zdh with argv (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   installInterruptHandlers();
+  // `zdh … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const result = { code: EXIT.pass as number };
   const program = buildProgram(result);
   try {

@@ -1,0 +1,184 @@
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { BuildRecord } from '../build/types.ts';
+import { ZdhError } from '../errors.ts';
+import { describeExit, type ExitReason } from '../machine/exit-reason.ts';
+import type { MachineProfile } from '../machine/profile-rules.ts';
+import { runMachine } from '../machine/runner.ts';
+import type { StepResult } from '../machine/steps.ts';
+import type { CaseResult, CellResult, KernelInfo, MachineInfo, WorkloadResult, WorkloadStatus } from '../model/result.ts';
+import { cellStatus } from '../model/status.ts';
+import type { AccelRequest } from '../machine/accel.ts';
+import type { Cell } from '../suite/matrix.ts';
+import { cellDirName } from './run-folder.ts';
+import { scanConsoleLog } from './scan-console.ts';
+import type { ApplyExpectations, PlanCell } from './workload-plan.ts';
+
+/**
+ * One matrix cell: boot the cell's build on its machine, run its workloads, read the
+ * console for findings, and turn it all into a CellResult. The build was made by the
+ * orchestrator; a build that failed arrives as `buildError`.
+ */
+export interface ExecuteCellArgs {
+  cell: Cell;
+  runDir: string;
+  build: BuildRecord | undefined;
+  buildError: string | undefined;
+  profile: MachineProfile;
+  accel: AccelRequest;
+  planCell: PlanCell;
+  applyExpectations: ApplyExpectations;
+  qemuVersion: string | null;
+  signal: AbortSignal;
+  onProgress: (message: string) => void;
+}
+
+export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
+  const started = performance.now();
+  const dir = join(a.runDir, 'cells', cellDirName(a.cell.id));
+  mkdirSync(dir, { recursive: true });
+  const rel = (p: string | null): string | null => (p ? relative(a.runDir, p) : null);
+  const base: CellResult = {
+    id: a.cell.id,
+    kernel: kernelInfo(a.cell, a.build),
+    machine: { name: a.cell.machine, accel: null, accelReason: null, qemuVersion: a.qemuVersion, cmdline: [] },
+    repeat: a.cell.repeat,
+    status: 'pending',
+    exit: null,
+    error: null,
+    durationS: 0,
+    workloads: a.cell.workloads.map((w) => emptyWorkload(w.name)),
+    findings: [],
+    artifacts: { dir: relative(a.runDir, dir), console: null, buildLog: null, manifest: null },
+  };
+  if (!a.build) {
+    return finish({ ...base, error: a.buildError ?? 'the kernel was not built' }, started);
+  }
+  const build = a.build;
+  const buildLog = join(dir, 'build.log');
+  if (existsSync(build.buildLog)) cpSync(build.buildLog, buildLog);
+  cpSync(build.config, join(dir, 'config'));
+  base.artifacts.buildLog = rel(buildLog);
+
+  let plan: Awaited<ReturnType<PlanCell>>;
+  try {
+    plan = await a.planCell({ workloads: a.cell.workloads, build, profile: a.profile, onProgress: a.onProgress });
+  } catch (error) {
+    return finish({ ...base, error: errorText(error) }, started);
+  }
+  const steps = plan.workloads.flatMap((w) => w.steps);
+  const machine = await runMachine({
+    build,
+    profile: a.profile,
+    steps,
+    outDir: dir,
+    accel: a.accel,
+    image: { files: plan.files },
+    cmdlineExtra: plan.cmdlineExtra,
+    onProgress: a.onProgress,
+    signal: a.signal,
+  });
+  const machineInfo: MachineInfo = {
+    name: a.cell.machine,
+    accel: machine.accel.used,
+    accelReason: machine.accel.fallback ?? machine.accel.reason,
+    qemuVersion: a.qemuVersion,
+    cmdline: machine.cmdline,
+  };
+  const scan = existsSync(machine.consoleLog) ? await scanConsoleLog(machine.consoleLog) : undefined;
+  const byStep = new Map(machine.steps.map((s) => [s.name, s]));
+  const workloads: WorkloadResult[] = plan.workloads.map((w) => {
+    const results = w.steps.map((s) => byStep.get(s.name)).filter((r): r is StepResult => r !== undefined);
+    const cases = a.applyExpectations({
+      workload: w.name,
+      cases: w.cases(results),
+      kernelRelease: build.kernelRelease,
+      accel: machine.accel.used,
+    });
+    const lines = w.steps
+      .map((s) => scan?.stepLines.get(s.name))
+      .filter((r): r is [number, number] => r !== undefined);
+    const last = results[results.length - 1];
+    return {
+      name: w.name,
+      status: workloadStatus(results, w.steps.length),
+      exitStatus: last?.status ?? null,
+      durationS: stepSeconds(results),
+      cases,
+      output: last?.outputFile ? relative(a.runDir, last.outputFile) : null,
+      consoleLines: lines.length ? [Math.min(...lines.map((l) => l[0])), Math.max(...lines.map((l) => l[1]))] : null,
+    };
+  });
+  const findings = (scan?.findings ?? []).map((f) => ({ ...f, workload: workloadOfStep(f.workload, plan.workloads) }));
+  return finish(
+    {
+      ...base,
+      machine: machineInfo,
+      exit: exitOf(machine.exitReason),
+      error: machine.exitReason.kind === 'infrastructure' ? machine.exitReason.message : null,
+      status: machine.exitReason.kind === 'interrupted' ? 'interrupted' : 'pending',
+      workloads,
+      findings,
+      artifacts: { ...base.artifacts, console: rel(machine.consoleLog) },
+    },
+    started,
+  );
+}
+
+function finish(cell: CellResult, started: number): CellResult {
+  const durationS = Math.round((performance.now() - started) / 100) / 10;
+  return { ...cell, durationS, status: cellStatus(cell) };
+}
+
+function emptyWorkload(name: string): WorkloadResult {
+  return { name, status: 'not-run', exitStatus: null, durationS: null, cases: [], output: null, consoleLines: null };
+}
+
+/** Findings are attributed to steps; a workload may have several steps (set-up, run, teardown). */
+function workloadOfStep(step: string | null, workloads: readonly { name: string; steps: { name: string }[] }[]): string {
+  if (!step) return 'boot';
+  return workloads.find((w) => w.steps.some((s) => s.name === step))?.name ?? step;
+}
+
+function workloadStatus(results: readonly StepResult[], expected: number): WorkloadStatus {
+  if (results.length === 0 || results.every((r) => r.state === 'not-run')) return 'not-run';
+  if (results.some((r) => r.state === 'timeout')) return 'timeout';
+  if (results.some((r) => r.state === 'incomplete') || results.length < expected) return 'incomplete';
+  if (results.some((r) => r.state === 'not-run')) return 'incomplete';
+  return results.every((r) => r.status === 0) ? 'passed' : 'failed';
+}
+
+function stepSeconds(results: readonly StepResult[]): number | null {
+  const starts = results.map((r) => r.hostStartMs).filter((x): x is number => x !== undefined);
+  const ends = results.map((r) => r.hostEndMs).filter((x): x is number => x !== undefined);
+  if (!starts.length || !ends.length) return null;
+  return Math.round((Math.max(...ends) - Math.min(...starts)) / 100) / 10;
+}
+
+function exitOf(r: ExitReason): { kind: string; message: string } {
+  return { kind: r.kind, message: describeExit(r) };
+}
+
+function kernelInfo(cell: Cell, build: BuildRecord | undefined): KernelInfo {
+  const s = cell.kernel.spec.source;
+  return {
+    name: cell.kernel.name,
+    release: build?.kernelRelease ?? null,
+    cacheKey: build?.cacheKey ?? null,
+    source: build
+      ? { ...build.inputs.source }
+      : { kind: s.kind, location: s.kind === 'git' ? s.repo : s.path, id: null, ...(s.kind === 'git' ? { ref: s.ref } : {}) },
+    patches: build?.inputs.patches ?? cell.kernel.spec.patches.map((p) => ({ name: p, sha256: '' })),
+    base: cell.kernel.spec.base,
+    fragments: build?.inputs.fragments ?? [],
+    configSha256: build?.inputs.configSha256 ?? null,
+    toolchain: build?.inputs.toolchain ?? null,
+  };
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof ZdhError) return [error.message, ...error.details].join('\n');
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type { CaseResult };

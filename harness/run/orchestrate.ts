@@ -1,0 +1,169 @@
+import { availableParallelism, freemem } from 'node:os';
+import { join } from 'node:path';
+import { buildKernel } from '../build/build-kernel.ts';
+import type { BuildRecord } from '../build/types.ts';
+import type { AccelRequest } from '../machine/accel.ts';
+import { loadProfile } from '../machine/profile.ts';
+import type { MachineProfile } from '../machine/profile-rules.ts';
+import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
+import { finalise } from '../model/status.ts';
+import { interruptSignal, interrupted } from '../process/interrupt.ts';
+import type { Progress } from '../progress/progress.ts';
+import type { Cell } from '../suite/matrix.ts';
+import { sha256 } from '../util/hash.ts';
+import { errorText, executeCell } from './execute-cell.ts';
+import { writeRunManifest } from './manifest.ts';
+import { prepareRunDir, writeAtomic } from './run-folder.ts';
+import type { ApplyExpectations, PlanCell } from './workload-plan.ts';
+
+/**
+ * Runs matrix cells: builds each distinct kernel once (one at a time: builds use every
+ * core), then boots cells in parallel up to `jobs`. After every cell the summary (and
+ * whatever `onSummary` renders from it) is rewritten, so an interrupted run keeps what
+ * it finished. A kernel that fails to build fails its own cells only.
+ */
+export interface OrchestrateArgs {
+  cells: readonly Cell[];
+  suite: string;
+  runDir: string;
+  command: string[];
+  jobs: number;
+  accel: AccelRequest;
+  shard: { index: number; count: number } | null;
+  planCell: PlanCell;
+  applyExpectations: ApplyExpectations;
+  progress: Progress;
+  toolVersion: string;
+  qemuVersion: string | null;
+  /** Called with the summary after each cell and at the end (writes junit/html). */
+  onSummary?: (summary: RunSummary) => void;
+}
+
+/** Default parallel VMs: one per 2 cores, and each needs its guest RAM plus headroom. */
+export function defaultJobs(guestMemBytes: number): number {
+  const byCpu = Math.max(1, Math.floor(availableParallelism() / 2));
+  const byMem = Math.max(1, Math.floor((freemem() * 0.8) / (guestMemBytes + 512 * 2 ** 20)));
+  return Math.min(byCpu, byMem);
+}
+
+export async function orchestrate(a: OrchestrateArgs): Promise<RunSummary> {
+  prepareRunDir(a.runDir);
+  const startedAt = new Date();
+  let summary: RunSummary = {
+    schema: 'zdh-run-summary',
+    version: SUMMARY_VERSION,
+    tool: { name: 'zdh', version: a.toolVersion },
+    run: {
+      id: sha256(a.runDir, startedAt.toISOString()).slice(0, 12),
+      suite: a.suite,
+      startedAt: startedAt.toISOString(),
+      finishedAt: null,
+      durationS: 0,
+      status: 'passed',
+      command: a.command,
+      dir: a.runDir,
+      shard: a.shard,
+      mergedFrom: [],
+    },
+    cells: a.cells.map((c) => pendingCell(c)),
+    totals: { cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 }, cases: { pass: 0, fail: 0, skip: 0, missing: 0, xfail: 0, xpass: 0 }, findings: 0, distinctFindings: 0 },
+  };
+  const publish = (): void => {
+    summary = finalise(
+      { ...summary, run: { ...summary.run, durationS: Math.round((Date.now() - startedAt.getTime()) / 100) / 10 } },
+      interrupted(),
+    );
+    writeAtomic(join(a.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    a.onSummary?.(summary);
+  };
+  publish();
+
+  // Builds: each distinct kernel spec once, in order.
+  const builds = new Map<string, { record?: BuildRecord; error?: string }>();
+  for (const cell of a.cells) {
+    const key = JSON.stringify(cell.kernel.spec);
+    if (builds.has(key) || interrupted()) continue;
+    a.progress.step(`building kernel ${cell.kernel.name}`);
+    try {
+      const record = await buildKernel(cell.kernel.spec, { progress: a.progress, logFile: join(a.runDir, `build-${safe(cell.kernel.name)}.log`) });
+      a.progress.step(`kernel ${cell.kernel.name}: ${record.kernelRelease} (${record.cached ? 'cached' : `built in ${record.seconds}s`})`);
+      builds.set(key, { record });
+    } catch (error) {
+      a.progress.warn(`kernel ${cell.kernel.name} did not build: ${errorText(error).split('\n')[0]}`);
+      builds.set(key, { error: errorText(error) });
+    }
+  }
+  writeRunManifest(a.runDir, { toolVersion: a.toolVersion, command: a.command, suite: a.suite, qemuVersion: a.qemuVersion, builds: [...builds.values()].flatMap((b) => (b.record ? [b.record] : [])) });
+
+  // Cells, up to `jobs` at once.
+  const profiles = new Map<string, MachineProfile>();
+  const queue = a.cells.map((cell, index) => ({ cell, index }));
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next && !interrupted(); next = queue.shift()) {
+      const { cell, index } = next;
+      const b = builds.get(JSON.stringify(cell.kernel.spec)) ?? { error: 'interrupted before the build' };
+      let profile = profiles.get(cell.machine);
+      let result: CellResult;
+      try {
+        profile ??= loadProfile(cell.machine);
+        profiles.set(cell.machine, profile);
+        a.progress.step(`[${index + 1}/${a.cells.length}] ${cell.id}: booting`);
+        result = await executeCell({
+          cell,
+          runDir: a.runDir,
+          build: b.record,
+          buildError: b.error,
+          profile,
+          accel: a.accel,
+          planCell: a.planCell,
+          applyExpectations: a.applyExpectations,
+          qemuVersion: a.qemuVersion,
+          signal: interruptSignal(),
+          onProgress: (m) => a.progress.detail(`${cell.id}: ${m}`),
+        });
+      } catch (error) {
+        result = { ...pendingCell(cell), error: errorText(error) };
+      }
+      summary.cells[index] = result;
+      const f = result.findings.length;
+      a.progress.step(`[${index + 1}/${a.cells.length}] ${cell.id}: ${result.status}${f ? ` (${f} kernel finding${f > 1 ? 's' : ''})` : ''}`);
+      publish();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(a.jobs, a.cells.length)) }, worker));
+  if (interrupted()) {
+    summary.cells = summary.cells.map((c) => (c.status === 'pending' ? { ...c, status: 'interrupted' } : c));
+  }
+  summary = { ...summary, run: { ...summary.run, finishedAt: new Date().toISOString() } };
+  publish();
+  return summary;
+}
+
+function pendingCell(cell: Cell): CellResult {
+  const s = cell.kernel.spec.source;
+  return {
+    id: cell.id,
+    kernel: {
+      name: cell.kernel.name,
+      release: null,
+      cacheKey: null,
+      source: { kind: s.kind, location: s.kind === 'git' ? s.repo : s.path, id: null },
+      patches: cell.kernel.spec.patches.map((p) => ({ name: p, sha256: '' })),
+      base: cell.kernel.spec.base,
+      fragments: [],
+      configSha256: null,
+      toolchain: null,
+    },
+    machine: { name: cell.machine, accel: null, accelReason: null, qemuVersion: null, cmdline: [] },
+    repeat: cell.repeat,
+    status: 'pending',
+    exit: null,
+    error: null,
+    durationS: 0,
+    workloads: [],
+    findings: [],
+    artifacts: { dir: '', console: null, buildLog: null, manifest: null },
+  };
+}
+
+const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.+-]/g, '_');

@@ -1,0 +1,39 @@
+import type { BuildRecord } from '../build/types.ts';
+import type { ImageFile } from '../image/layout.ts';
+import type { StepResult, StepSpec } from '../machine/steps.ts';
+import type { MachineProfile } from '../machine/profile-rules.ts';
+import type { CaseResult } from '../model/result.ts';
+import type { WorkloadRef } from '../suite/suite.ts';
+
+/**
+ * What the run pipeline needs from the workloads layer for one cell: the guest steps
+ * of each workload, the files they need in the guest image, and how to turn the steps'
+ * results into cases.
+ */
+export interface PlannedWorkload {
+  name: string;
+  steps: StepSpec[];
+  /** Cases from this workload's step results (one per test case, 'missing' for those never reported). */
+  cases(results: readonly StepResult[]): CaseResult[];
+}
+
+export interface CellPlan {
+  workloads: PlannedWorkload[];
+  files: ImageFile[];
+  cmdlineExtra: string[];
+}
+
+export type PlanCell = (args: {
+  workloads: readonly WorkloadRef[];
+  build: BuildRecord;
+  profile: MachineProfile;
+  onProgress: (message: string) => void;
+}) => Promise<CellPlan>;
+
+/** Applies expectations (known failures of a kernel/accelerator) to a workload's cases. */
+export type ApplyExpectations = (args: {
+  workload: string;
+  cases: CaseResult[];
+  kernelRelease: string;
+  accel: string;
+}) => CaseResult[];
