@@ -141,17 +141,23 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
         const jobs = opts.jobs ?? availableParallelism() + 1;
         progress.step(`building bzImage and modules (-j${jobs}${useCcache ? ', ccache' : ''})`);
         let compiled = 0;
-        const res = await runLogged(
-          'make',
-          ['-C', slot.src, `O=${slot.obj}`, `-j${jobs}`, ...makeArgs, 'bzImage', 'modules'],
-          {
-            log,
-            env,
-            onLine: (line) => {
-              if (/^\s+(CC|AS|LD|AR)\b/.test(line)) compiled++;
-              progress.detail(`${compiled} steps, ${line.trim()}`);
-            },
-          },
+        // One kernel build at a time per host: a build already uses every core.
+        const res = await withLock(
+          join(cache, 'locks', 'host-build'),
+          () =>
+            runLogged(
+              'make',
+              ['-C', slot.src, `O=${slot.obj}`, `-j${jobs}`, ...makeArgs, 'bzImage', 'modules'],
+              {
+                log,
+                env,
+                onLine: (line) => {
+                  if (/^\s+(CC|AS|LD|AR)\b/.test(line)) compiled++;
+                  progress.detail(`${compiled} steps, ${line.trim()}`);
+                },
+              },
+            ),
+          () => progress.step('waiting for another kernel build on this host to finish'),
         );
         if (res.canceled) throw infraError('build interrupted');
         if (res.exitCode !== 0) {
