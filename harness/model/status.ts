@@ -63,9 +63,17 @@ export function totals(cells: readonly CellResult[]): Totals {
 }
 
 /** Recomputes every derived field (cell statuses, run status, totals). */
-export function finalise(summary: RunSummary, interrupted = summary.run.status === 'interrupted'): RunSummary {
+export function finalise(
+  summary: RunSummary,
+  interrupted = summary.run.status === 'interrupted',
+): RunSummary {
   const cells = summary.cells.map((c) => ({ ...c, status: cellStatus(c) }));
-  return { ...summary, cells, totals: totals(cells), run: { ...summary.run, status: runStatus(cells, interrupted) } };
+  return {
+    ...summary,
+    cells,
+    totals: totals(cells),
+    run: { ...summary.run, status: runStatus(cells, interrupted) },
+  };
 }
 
 export const RUN_EXIT_CODE: Record<RunStatus, number> = { passed: 0, failed: 1, error: 2, interrupted: 130 };

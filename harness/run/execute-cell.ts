@@ -2,13 +2,20 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
 import { ZdhError } from '../errors.ts';
+import type { AccelRequest } from '../machine/accel.ts';
 import { describeExit, type ExitReason } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { runMachine } from '../machine/runner.ts';
 import type { StepResult } from '../machine/steps.ts';
-import type { CaseResult, CellResult, KernelInfo, MachineInfo, WorkloadResult, WorkloadStatus } from '../model/result.ts';
+import type {
+  CaseResult,
+  CellResult,
+  KernelInfo,
+  MachineInfo,
+  WorkloadResult,
+  WorkloadStatus,
+} from '../model/result.ts';
 import { cellStatus } from '../model/status.ts';
-import type { AccelRequest } from '../machine/accel.ts';
 import type { Cell } from '../suite/matrix.ts';
 import { cellDirName } from './run-folder.ts';
 import { scanConsoleLog } from './scan-console.ts';
@@ -41,7 +48,13 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
   const base: CellResult = {
     id: a.cell.id,
     kernel: kernelInfo(a.cell, a.build),
-    machine: { name: a.cell.machine, accel: null, accelReason: null, qemuVersion: a.qemuVersion, cmdline: [] },
+    machine: {
+      name: a.cell.machine,
+      accel: null,
+      accelReason: null,
+      qemuVersion: a.qemuVersion,
+      cmdline: [],
+    },
     repeat: a.cell.repeat,
     status: 'pending',
     exit: null,
@@ -62,7 +75,12 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
 
   let plan: Awaited<ReturnType<PlanCell>>;
   try {
-    plan = await a.planCell({ workloads: a.cell.workloads, build, profile: a.profile, onProgress: a.onProgress });
+    plan = await a.planCell({
+      workloads: a.cell.workloads,
+      build,
+      profile: a.profile,
+      onProgress: a.onProgress,
+    });
   } catch (error) {
     return finish({ ...base, error: errorText(error) }, started);
   }
@@ -106,10 +124,15 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
       durationS: stepSeconds(results),
       cases,
       output: last?.outputFile ? relative(a.runDir, last.outputFile) : null,
-      consoleLines: lines.length ? [Math.min(...lines.map((l) => l[0])), Math.max(...lines.map((l) => l[1]))] : null,
+      consoleLines: lines.length
+        ? [Math.min(...lines.map((l) => l[0])), Math.max(...lines.map((l) => l[1]))]
+        : null,
     };
   });
-  const findings = (scan?.findings ?? []).map((f) => ({ ...f, workload: workloadOfStep(f.workload, plan.workloads) }));
+  const findings = (scan?.findings ?? []).map((f) => ({
+    ...f,
+    workload: workloadOfStep(f.workload, plan.workloads),
+  }));
   return finish(
     {
       ...base,
@@ -131,11 +154,22 @@ function finish(cell: CellResult, started: number): CellResult {
 }
 
 function emptyWorkload(name: string): WorkloadResult {
-  return { name, status: 'not-run', exitStatus: null, durationS: null, cases: [], output: null, consoleLines: null };
+  return {
+    name,
+    status: 'not-run',
+    exitStatus: null,
+    durationS: null,
+    cases: [],
+    output: null,
+    consoleLines: null,
+  };
 }
 
 /** Findings are attributed to steps; a workload may have several steps (set-up, run, teardown). */
-function workloadOfStep(step: string | null, workloads: readonly { name: string; steps: { name: string }[] }[]): string {
+function workloadOfStep(
+  step: string | null,
+  workloads: readonly { name: string; steps: { name: string }[] }[],
+): string {
   if (!step) return 'boot';
   return workloads.find((w) => w.steps.some((s) => s.name === step))?.name ?? step;
 }
@@ -167,7 +201,12 @@ function kernelInfo(cell: Cell, build: BuildRecord | undefined): KernelInfo {
     cacheKey: build?.cacheKey ?? null,
     source: build
       ? { ...build.inputs.source }
-      : { kind: s.kind, location: s.kind === 'git' ? s.repo : s.path, id: null, ...(s.kind === 'git' ? { ref: s.ref } : {}) },
+      : {
+          kind: s.kind,
+          location: s.kind === 'git' ? s.repo : s.path,
+          id: null,
+          ...(s.kind === 'git' ? { ref: s.ref } : {}),
+        },
     patches: build?.inputs.patches ?? cell.kernel.spec.patches.map((p) => ({ name: p, sha256: '' })),
     base: cell.kernel.spec.base,
     fragments: build?.inputs.fragments ?? [],

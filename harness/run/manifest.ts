@@ -32,7 +32,13 @@ export interface RunManifest {
 
 export function writeRunManifest(
   runDir: string,
-  a: { toolVersion: string; command: string[]; suite: string; qemuVersion: string | null; builds: BuildRecord[] },
+  a: {
+    toolVersion: string;
+    command: string[];
+    suite: string;
+    qemuVersion: string | null;
+    builds: BuildRecord[];
+  },
 ): RunManifest {
   const manifest: RunManifest = {
     schema: 'zdh-run-manifest',
@@ -40,7 +46,12 @@ export function writeRunManifest(
     tool: { name: 'zdh', version: a.toolVersion, node: process.version },
     command: a.command,
     suite: a.suite,
-    host: { hostname: hostname(), kernel: release(), cpus: availableParallelism(), memGiB: Math.round(totalmem() / 2 ** 30) },
+    host: {
+      hostname: hostname(),
+      kernel: release(),
+      cpus: availableParallelism(),
+      memGiB: Math.round(totalmem() / 2 ** 30),
+    },
     qemuVersion: a.qemuVersion,
     builds: a.builds.map((b) => ({
       cacheKey: b.cacheKey,

@@ -7,7 +7,7 @@ import { loadProfile } from '../machine/profile.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
 import { finalise } from '../model/status.ts';
-import { interruptSignal, interrupted } from '../process/interrupt.ts';
+import { interrupted, interruptSignal } from '../process/interrupt.ts';
 import type { Progress } from '../progress/progress.ts';
 import type { Cell } from '../suite/matrix.ts';
 import { sha256 } from '../util/hash.ts';
@@ -66,11 +66,19 @@ export async function orchestrate(a: OrchestrateArgs): Promise<RunSummary> {
       mergedFrom: [],
     },
     cells: a.cells.map((c) => pendingCell(c)),
-    totals: { cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 }, cases: { pass: 0, fail: 0, skip: 0, missing: 0, xfail: 0, xpass: 0 }, findings: 0, distinctFindings: 0 },
+    totals: {
+      cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 },
+      cases: { pass: 0, fail: 0, skip: 0, missing: 0, xfail: 0, xpass: 0 },
+      findings: 0,
+      distinctFindings: 0,
+    },
   };
   const publish = (): void => {
     summary = finalise(
-      { ...summary, run: { ...summary.run, durationS: Math.round((Date.now() - startedAt.getTime()) / 100) / 10 } },
+      {
+        ...summary,
+        run: { ...summary.run, durationS: Math.round((Date.now() - startedAt.getTime()) / 100) / 10 },
+      },
       interrupted(),
     );
     writeAtomic(join(a.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -85,15 +93,26 @@ export async function orchestrate(a: OrchestrateArgs): Promise<RunSummary> {
     if (builds.has(key) || interrupted()) continue;
     a.progress.step(`building kernel ${cell.kernel.name}`);
     try {
-      const record = await buildKernel(cell.kernel.spec, { progress: a.progress, logFile: join(a.runDir, `build-${safe(cell.kernel.name)}.log`) });
-      a.progress.step(`kernel ${cell.kernel.name}: ${record.kernelRelease} (${record.cached ? 'cached' : `built in ${record.seconds}s`})`);
+      const record = await buildKernel(cell.kernel.spec, {
+        progress: a.progress,
+        logFile: join(a.runDir, `build-${safe(cell.kernel.name)}.log`),
+      });
+      a.progress.step(
+        `kernel ${cell.kernel.name}: ${record.kernelRelease} (${record.cached ? 'cached' : `built in ${record.seconds}s`})`,
+      );
       builds.set(key, { record });
     } catch (error) {
       a.progress.warn(`kernel ${cell.kernel.name} did not build: ${errorText(error).split('\n')[0]}`);
       builds.set(key, { error: errorText(error) });
     }
   }
-  writeRunManifest(a.runDir, { toolVersion: a.toolVersion, command: a.command, suite: a.suite, qemuVersion: a.qemuVersion, builds: [...builds.values()].flatMap((b) => (b.record ? [b.record] : [])) });
+  writeRunManifest(a.runDir, {
+    toolVersion: a.toolVersion,
+    command: a.command,
+    suite: a.suite,
+    qemuVersion: a.qemuVersion,
+    builds: [...builds.values()].flatMap((b) => (b.record ? [b.record] : [])),
+  });
 
   // Cells, up to `jobs` at once.
   const profiles = new Map<string, MachineProfile>();
@@ -126,7 +145,9 @@ export async function orchestrate(a: OrchestrateArgs): Promise<RunSummary> {
       }
       summary.cells[index] = result;
       const f = result.findings.length;
-      a.progress.step(`[${index + 1}/${a.cells.length}] ${cell.id}: ${result.status}${f ? ` (${f} kernel finding${f > 1 ? 's' : ''})` : ''}`);
+      a.progress.step(
+        `[${index + 1}/${a.cells.length}] ${cell.id}: ${result.status}${f ? ` (${f} kernel finding${f > 1 ? 's' : ''})` : ''}`,
+      );
       publish();
     }
   };

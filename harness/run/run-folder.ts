@@ -11,7 +11,10 @@ import { join, relative, resolve } from 'node:path';
  *   console.log, build.log   links to the first cell's, for one-cell runs
  */
 export function defaultRunDir(suite: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[:]/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   return resolve('zdh-runs', `${stamp}-${suite}`);
 }
 

@@ -21,7 +21,10 @@ export async function scanConsoleLog(path: string, zoneDevice?: number): Promise
   const stepLines = new Map<string, [number, number]>();
   const ended = new Set<string>();
   let n = 0;
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'latin1' }), crlfDelay: Number.POSITIVE_INFINITY });
+  const rl = createInterface({
+    input: createReadStream(path, { encoding: 'latin1' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   for await (const raw of rl) {
     n++;
     const { text } = splitConsoleLine(raw);

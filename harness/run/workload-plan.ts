@@ -1,7 +1,7 @@
 import type { BuildRecord } from '../build/types.ts';
 import type { ImageFile } from '../image/layout.ts';
-import type { StepResult, StepSpec } from '../machine/steps.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
+import type { StepResult, StepSpec } from '../machine/steps.ts';
 import type { CaseResult } from '../model/result.ts';
 import type { WorkloadRef } from '../suite/suite.ts';
 

@@ -22,10 +22,17 @@ export function expandMatrix(suite: Suite): Cell[] {
   const cells: Cell[] = [];
   for (const kernel of suite.kernels) {
     for (const machine of suite.machines) {
-      if (suite.matrix.include && !suite.matrix.include.some((p) => matches(p, kernel.name, machine))) continue;
+      if (suite.matrix.include && !suite.matrix.include.some((p) => matches(p, kernel.name, machine)))
+        continue;
       if (suite.matrix.exclude.some((p) => matches(p, kernel.name, machine))) continue;
       for (let repeat = 1; repeat <= suite.repeats; repeat++) {
-        cells.push({ id: `${kernel.name}@${machine}#${repeat}`, kernel, machine, repeat, workloads: suite.workloads });
+        cells.push({
+          id: `${kernel.name}@${machine}#${repeat}`,
+          kernel,
+          machine,
+          repeat,
+          workloads: suite.workloads,
+        });
       }
     }
   }
@@ -42,7 +49,10 @@ export function parseShard(text: string): Shard {
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count) {
-    throw usageError(`--shard ${text} is not I/N with 1 <= I <= N`, 'for example --shard 2/4 runs the second of four slices');
+    throw usageError(
+      `--shard ${text} is not I/N with 1 <= I <= N`,
+      'for example --shard 2/4 runs the second of four slices',
+    );
   }
   return { index, count };
 }

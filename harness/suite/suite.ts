@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { KernelSpec } from '../build/kernel-spec.ts';
 import { configError } from '../errors.ts';
-import { kernelSpecFromYaml, type KernelSpecYaml } from '../spec/kernel-spec-file.ts';
+import { type KernelSpecYaml, kernelSpecFromYaml } from '../spec/kernel-spec-file.ts';
 import { loadYamlFile } from '../spec/load-yaml.ts';
 import { configsDir } from '../util/paths.ts';
 
@@ -41,7 +41,9 @@ export interface Suite {
 }
 
 export const suitesDir = join(configsDir, 'suites');
-export const suiteSchema: object = JSON.parse(readFileSync(join(configsDir, 'schema', 'suite.schema.json'), 'utf8')) as object;
+export const suiteSchema: object = JSON.parse(
+  readFileSync(join(configsDir, 'schema', 'suite.schema.json'), 'utf8'),
+) as object;
 
 export function shippedSuites(): string[] {
   return existsSync(suitesDir)
@@ -57,7 +59,9 @@ export function resolveSuitePath(ref: string): string {
   if (existsSync(ref)) return resolve(ref);
   const shipped = join(suitesDir, `${ref}.yaml`);
   if (existsSync(shipped)) return shipped;
-  throw configError(`suite ${ref} not found`, { hint: `pass a YAML file, or one of: ${shippedSuites().join(', ')}` });
+  throw configError(`suite ${ref} not found`, {
+    hint: `pass a YAML file, or one of: ${shippedSuites().join(', ')}`,
+  });
 }
 
 export function loadSuite(ref: string): Suite {
@@ -74,15 +78,20 @@ export function suiteFromYaml(y: SuiteYaml, file: string): Suite {
   });
   const names = kernels.map((k) => k.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw configError(`${file}: two kernels are named "${dup}"`, { hint: 'give each kernel its own name' });
+  if (dup)
+    throw configError(`${file}: two kernels are named "${dup}"`, { hint: 'give each kernel its own name' });
   const machines = y.machines ?? ['default'];
   const workloads = y.workloads.map((w) => (typeof w === 'string' ? { name: w } : w));
   for (const p of [...(y.matrix?.include ?? []), ...(y.matrix?.exclude ?? [])]) {
     if (p.kernel !== undefined && !names.includes(p.kernel)) {
-      throw configError(`${file}: matrix names kernel "${p.kernel}", which the suite does not define`, { hint: `use one of: ${names.join(', ')}` });
+      throw configError(`${file}: matrix names kernel "${p.kernel}", which the suite does not define`, {
+        hint: `use one of: ${names.join(', ')}`,
+      });
     }
     if (p.machine !== undefined && !machines.includes(p.machine)) {
-      throw configError(`${file}: matrix names machine "${p.machine}", which the suite does not list`, { hint: `use one of: ${machines.join(', ')}` });
+      throw configError(`${file}: matrix names machine "${p.machine}", which the suite does not list`, {
+        hint: `use one of: ${machines.join(', ')}`,
+      });
     }
   }
   return {
