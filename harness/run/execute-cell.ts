@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
 import { ZdhError } from '../errors.ts';
@@ -44,6 +44,8 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
   const started = performance.now();
   const dir = join(a.runDir, 'cells', cellDirName(a.cell.id));
   mkdirSync(dir, { recursive: true });
+  // Everything `zdh repro` needs to run this cell again exactly.
+  writeFileSync(join(dir, 'cell.json'), `${JSON.stringify({ cell: a.cell, profile: a.profile, accel: a.accel }, null, 2)}\n`);
   const rel = (p: string | null): string | null => (p ? relative(a.runDir, p) : null);
   const base: CellResult = {
     id: a.cell.id,
@@ -62,7 +64,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     durationS: 0,
     workloads: a.cell.workloads.map((w) => emptyWorkload(w.name)),
     findings: [],
-    artifacts: { dir: relative(a.runDir, dir), console: null, buildLog: null, manifest: null },
+    artifacts: { dir: relative(a.runDir, dir), console: null, buildLog: null, manifest: relative(a.runDir, join(dir, 'cell.json')) },
   };
   if (!a.build) {
     return finish({ ...base, error: a.buildError ?? 'the kernel was not built' }, started);

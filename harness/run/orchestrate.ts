@@ -35,6 +35,8 @@ export interface OrchestrateArgs {
   progress: Progress;
   toolVersion: string;
   qemuVersion: string | null;
+  /** Machine profiles already loaded (repro passes the saved one); others load by name. */
+  profiles?: Map<string, MachineProfile>;
   /** Called with the summary after each cell and at the end (writes junit/html). */
   onSummary?: (summary: RunSummary) => void;
 }
@@ -115,7 +117,7 @@ export async function orchestrate(a: OrchestrateArgs): Promise<RunSummary> {
   });
 
   // Cells, up to `jobs` at once.
-  const profiles = new Map<string, MachineProfile>();
+  const profiles = new Map<string, MachineProfile>(a.profiles ?? []);
   const queue = a.cells.map((cell, index) => ({ cell, index }));
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next && !interrupted(); next = queue.shift()) {
