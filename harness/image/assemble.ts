@@ -14,8 +14,8 @@ import { cacheRoot, projectRoot } from '../util/paths.ts';
 import { type CpioEntry, sortForArchive, writeCpio } from './cpio.ts';
 import { resolveElfClosure } from './elf-deps.ts';
 import { BUSYBOX, DEFAULT_TOOLS, type HostTool, TOOL_DIRS } from './host-tools.ts';
-import { DEFAULT_LIB_DIRS, parseLdConf } from './ldconf.ts';
 import { type ImageEntry, type ImageFile, manifestLines, planImageLayout } from './layout.ts';
+import { DEFAULT_LIB_DIRS, parseLdConf } from './ldconf.ts';
 import { type ElfInfo, parseReadelf } from './readelf.ts';
 
 /** Files copied verbatim into the guest: guests/rootfs/init becomes /init. */
@@ -69,12 +69,18 @@ async function inspectElf(paths: readonly string[]): Promise<Map<string, ElfInfo
   const out = new Map<string, ElfInfo | null>(paths.map((p) => [p, null]));
   if (present.length === 0) return out;
   const lines: string[] = [];
-  await runLogged('readelf', ['-W', '-h', '-l', '-d', ...present], { onLine: (l) => lines.push(l), keepLines: 1 });
+  await runLogged('readelf', ['-W', '-h', '-l', '-d', ...present], {
+    onLine: (l) => lines.push(l),
+    keepLines: 1,
+  });
   for (const [file, info] of parseReadelf(lines.join('\n'), present)) out.set(file, info);
   return out;
 }
 
-function walkFiles(root: string, skip: (rel: string) => boolean = () => false): { rel: string; host: string }[] {
+function walkFiles(
+  root: string,
+  skip: (rel: string) => boolean = () => false,
+): { rel: string; host: string }[] {
   const out: { rel: string; host: string }[] = [];
   const visit = (dir: string): void => {
     for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -122,7 +128,13 @@ function hostLibDirs(): string[] {
 }
 
 /** The folders glibc's loader searches without help (so they need no LD_LIBRARY_PATH). */
-const LOADER_DIRS = new Set(['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib', '/usr/lib', '/lib64']);
+const LOADER_DIRS = new Set([
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib',
+  '/usr/lib',
+  '/lib64',
+]);
 
 function isStatic(info: ElfInfo | null | undefined): boolean {
   return info != null && info.interp === undefined && info.needed.length === 0;
@@ -183,9 +195,12 @@ export async function planImage(spec: ImageSpec): Promise<ImageEntry[]> {
     }
   }
   if (missingTools.length > 0) {
-    throw infraError(`host tools missing for the guest image: ${missingTools.map((t) => t.name).join(', ')}`, {
-      hint: `apt-get install ${[...new Set(missingTools.map((t) => t.package))].join(' ')}`,
-    });
+    throw infraError(
+      `host tools missing for the guest image: ${missingTools.map((t) => t.name).join(', ')}`,
+      {
+        hint: `apt-get install ${[...new Set(missingTools.map((t) => t.package))].join(' ')}`,
+      },
+    );
   }
   const extraPrograms = (spec.files ?? []).filter((f) => f.hostPath !== undefined).map((f) => f.hostPath!);
   const closure = await resolveElfClosure([...programs.map((p) => p.host), ...extraPrograms], {

@@ -65,7 +65,13 @@ function header(h: Header): Uint8Array {
   return Buffer.concat([Buffer.from(text, 'ascii'), name, Buffer.alloc(pad4(110 + name.length))]);
 }
 
-function entryBody(e: CpioEntry): { mode: number; data: Uint8Array; nlink: number; major: number; minor: number } {
+function entryBody(e: CpioEntry): {
+  mode: number;
+  data: Uint8Array;
+  nlink: number;
+  major: number;
+  minor: number;
+} {
   switch (e.type) {
     case 'dir':
       return { mode: S_IFDIR | (e.mode ?? 0o755), data: new Uint8Array(0), nlink: 2, major: 0, minor: 0 };
@@ -74,9 +80,21 @@ function entryBody(e: CpioEntry): { mode: number; data: Uint8Array; nlink: numbe
     case 'symlink':
       return { mode: S_IFLNK | 0o777, data: Buffer.from(e.target, 'utf8'), nlink: 1, major: 0, minor: 0 };
     case 'char':
-      return { mode: S_IFCHR | (e.mode ?? 0o600), data: new Uint8Array(0), nlink: 1, major: e.major, minor: e.minor };
+      return {
+        mode: S_IFCHR | (e.mode ?? 0o600),
+        data: new Uint8Array(0),
+        nlink: 1,
+        major: e.major,
+        minor: e.minor,
+      };
     case 'block':
-      return { mode: S_IFBLK | (e.mode ?? 0o600), data: new Uint8Array(0), nlink: 1, major: e.major, minor: e.minor };
+      return {
+        mode: S_IFBLK | (e.mode ?? 0o600),
+        data: new Uint8Array(0),
+        nlink: 1,
+        major: e.major,
+        minor: e.minor,
+      };
   }
 }
 
@@ -127,7 +145,8 @@ export function sortForArchive(entries: readonly CpioEntry[]): CpioEntry[] {
       const dir = parts.slice(0, i).join('/');
       const existing = byPath.get(dir);
       if (existing === undefined) byPath.set(dir, { type: 'dir', path: dir });
-      else if (existing.type !== 'dir') throw new Error(`cpio path ${p} is inside ${dir}, which is not a directory`);
+      else if (existing.type !== 'dir')
+        throw new Error(`cpio path ${p} is inside ${dir}, which is not a directory`);
     }
   }
   // Sorting by path components puts every directory before its contents.
@@ -168,7 +187,8 @@ export function readCpio(buf: Buffer): CpioRecord[] {
     }
     const magic = buf.toString('ascii', off, off + 6);
     if (magic !== '070701') throw new Error(`bad cpio magic at ${off}: ${JSON.stringify(magic)}`);
-    const field = (i: number): number => Number.parseInt(buf.toString('ascii', off + 6 + i * 8, off + 14 + i * 8), 16);
+    const field = (i: number): number =>
+      Number.parseInt(buf.toString('ascii', off + 6 + i * 8, off + 14 + i * 8), 16);
     const mode = field(1);
     const size = field(6);
     const namesize = field(11);

@@ -45,7 +45,12 @@ function expandOrigin(dir: string, objectPath: string): string {
   return dir.replace(/\$(ORIGIN|\{ORIGIN\})/g, dirname(objectPath));
 }
 
-export function searchCandidates(library: string, neededBy: string, info: ElfInfo, libDirs: readonly string[]): string[] {
+export function searchCandidates(
+  library: string,
+  neededBy: string,
+  info: ElfInfo,
+  libDirs: readonly string[],
+): string[] {
   if (library.includes('/')) return [library];
   const dirs = [...(info.runpath.length === 0 ? info.rpath : []), ...info.runpath].map((d) =>
     expandOrigin(d, neededBy),
@@ -75,7 +80,12 @@ export async function resolveElfClosure(roots: readonly string[], opts: ElfDepsO
   let pending: Pending[] = [];
   const enqueue = (path: string, info: ElfInfo, want: Pending['want']): void => {
     for (const lib of info.needed) {
-      pending.push({ library: lib, neededBy: path, candidates: searchCandidates(lib, path, info, opts.libDirs), want });
+      pending.push({
+        library: lib,
+        neededBy: path,
+        candidates: searchCandidates(lib, path, info, opts.libDirs),
+        want,
+      });
     }
   };
   for (const root of roots) {

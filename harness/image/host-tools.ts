@@ -23,4 +23,11 @@ export const DEFAULT_TOOLS: readonly HostTool[] = [
 ];
 
 /** Folders searched for a tool, after $PATH: mkfs.* live in sbin, which a user's PATH may lack. */
-export const TOOL_DIRS: readonly string[] = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+export const TOOL_DIRS: readonly string[] = [
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+];

@@ -7,7 +7,11 @@
 import { appendFile, copyFile } from 'node:fs/promises';
 import { type CpioEntry, sortForArchive, writeCpio } from './cpio.ts';
 
-export async function writeRunInitrd(baseImage: string, extra: readonly CpioEntry[], out: string): Promise<void> {
+export async function writeRunInitrd(
+  baseImage: string,
+  extra: readonly CpioEntry[],
+  out: string,
+): Promise<void> {
   await copyFile(baseImage, out);
   await appendFile(out, writeCpio(sortForArchive(extra)));
 }

@@ -41,7 +41,21 @@ export interface LayoutInputs {
   libraryPath: readonly string[];
 }
 
-const SKELETON = ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'lib', 'etc', 'dev', 'proc', 'sys', 'tmp', 'mnt', 'run', 'root'];
+const SKELETON = [
+  'bin',
+  'sbin',
+  'usr/bin',
+  'usr/sbin',
+  'lib',
+  'etc',
+  'dev',
+  'proc',
+  'sys',
+  'tmp',
+  'mnt',
+  'run',
+  'root',
+];
 
 const norm = (p: string): string => posix.normalize(`/${p}`).replace(/^\/+/, '');
 
@@ -65,7 +79,8 @@ export function planImageLayout(inputs: LayoutInputs): ImageEntry[] {
     if (path === '' || path === 'bin/busybox') continue;
     put({ type: 'symlink', path, target: '/bin/busybox' });
   }
-  for (const f of inputs.rootfs) put({ type: 'file', path: f.guestPath, mode: f.mode, source: { host: f.host } });
+  for (const f of inputs.rootfs)
+    put({ type: 'file', path: f.guestPath, mode: f.mode, source: { host: f.host } });
   if (inputs.modules) {
     for (const f of inputs.modules.files) {
       put({
@@ -76,9 +91,12 @@ export function planImageLayout(inputs: LayoutInputs): ImageEntry[] {
       });
     }
   }
-  for (const l of inputs.libraries) put({ type: 'file', path: l.guestPath, mode: 0o755, source: { host: l.host } });
-  for (const p of inputs.programs) put({ type: 'file', path: p.guestPath, mode: 0o755, source: { host: p.host } });
-  for (const e of inputs.etc) put({ type: 'file', path: e.guestPath, mode: e.mode, source: { host: e.host } });
+  for (const l of inputs.libraries)
+    put({ type: 'file', path: l.guestPath, mode: 0o755, source: { host: l.host } });
+  for (const p of inputs.programs)
+    put({ type: 'file', path: p.guestPath, mode: 0o755, source: { host: p.host } });
+  for (const e of inputs.etc)
+    put({ type: 'file', path: e.guestPath, mode: e.mode, source: { host: e.host } });
   put({
     type: 'file',
     path: 'etc/zdh/ld-library-path',
@@ -91,25 +109,32 @@ export function planImageLayout(inputs: LayoutInputs): ImageEntry[] {
       throw new Error(`image file ${x.guestPath} needs exactly one of hostPath and data`);
     }
     const source = x.hostPath !== undefined ? { host: x.hostPath } : { data: Buffer.from(x.data!) };
-    put({ type: 'file', path: x.guestPath, mode: x.mode ?? (x.hostPath !== undefined ? 0o755 : 0o644), source });
+    put({
+      type: 'file',
+      path: x.guestPath,
+      mode: x.mode ?? (x.hostPath !== undefined ? 0o755 : 0o644),
+      source,
+    });
   }
   return [...byPath.values()];
 }
 
 /** The lines the cache key is computed from: one per entry, file contents by their sha256. */
-export function manifestLines(entries: readonly ImageEntry[], contentHash: (e: ImageEntry) => string): string[] {
-  return entries
-    .map((e) => {
-      switch (e.type) {
-        case 'dir':
-          return `d ${e.path} ${e.mode.toString(8)}`;
-        case 'symlink':
-          return `l ${e.path} ${e.target}`;
-        case 'char':
-          return `c ${e.path} ${e.major}:${e.minor} ${e.mode.toString(8)}`;
-        case 'file':
-          return `f ${e.path} ${e.mode.toString(8)} ${contentHash(e)}`;
-      }
-    })
-    .sort();
+export function manifestLines(
+  entries: readonly ImageEntry[],
+  contentHash: (e: ImageEntry) => string,
+): string[] {
+  const line = (e: ImageEntry): string => {
+    switch (e.type) {
+      case 'dir':
+        return `d ${e.path} ${e.mode.toString(8)}`;
+      case 'symlink':
+        return `l ${e.path} ${e.target}`;
+      case 'char':
+        return `c ${e.path} ${e.major}:${e.minor} ${e.mode.toString(8)}`;
+      case 'file':
+        return `f ${e.path} ${e.mode.toString(8)} ${contentHash(e)}`;
+    }
+  };
+  return entries.map(line).sort();
 }

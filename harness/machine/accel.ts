@@ -31,7 +31,11 @@ export function chooseAccel(request: AccelRequest, facts: AccelFacts): AccelChoi
   if (request === 'tcg') return { accel: 'tcg', reason: 'TCG (forced with --accel tcg)', probe: false };
   if (request === 'kvm') return { accel: 'kvm', reason: 'KVM (forced with --accel kvm)', probe: false };
   if (!facts.kvmUsable) {
-    return { accel: 'tcg', reason: `TCG: KVM is not available (${facts.kvmProblem ?? '/dev/kvm missing'})`, probe: false };
+    return {
+      accel: 'tcg',
+      reason: `TCG: KVM is not available (${facts.kvmProblem ?? '/dev/kvm missing'})`,
+      probe: false,
+    };
   }
   if (facts.remembered?.broken) {
     return {

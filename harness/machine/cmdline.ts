@@ -25,7 +25,10 @@ export function kernelCmdline(profile: MachineProfile, extra: readonly string[] 
 }
 
 /** test_hmm options and environment that put its device-coherent devices on the SPM range. */
-export function hmmModuleOptions(profile: MachineProfile): { modprobe: string[]; env: Record<string, string> } {
+export function hmmModuleOptions(profile: MachineProfile): {
+  modprobe: string[];
+  env: Record<string, string>;
+} {
   if (!profile.spm) return { modprobe: [], env: {} };
   const dev0 = formatHex(profile.spm.dev0);
   const dev1 = formatHex(profile.spm.dev1);

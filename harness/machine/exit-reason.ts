@@ -22,7 +22,13 @@ export type ExitReason =
 
 /** True when the outcome says something about the kernel (a crash or a hang). */
 export function isKernelFailure(r: ExitReason): boolean {
-  return r.kind === 'panic' || r.kind === 'hang' || r.kind === 'boot-timeout' || r.kind === 'run-timeout' || r.kind === 'guest-exit';
+  return (
+    r.kind === 'panic' ||
+    r.kind === 'hang' ||
+    r.kind === 'boot-timeout' ||
+    r.kind === 'run-timeout' ||
+    r.kind === 'guest-exit'
+  );
 }
 
 export function describeExit(r: ExitReason): string {

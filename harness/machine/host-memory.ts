@@ -3,7 +3,7 @@
  * before the kernel banner. One small JSON file per host name in the cache
  * (<cache>/hosts/<hostname>.json), so a cache shared between machines keeps them apart.
  */
-import { constants, accessSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,11 @@ export function readHostMemory(file: string = hostMemoryFile()): HostMemory {
   }
 }
 
-export async function rememberKvm(broken: boolean, detail: string, file: string = hostMemoryFile()): Promise<void> {
+export async function rememberKvm(
+  broken: boolean,
+  detail: string,
+  file: string = hostMemoryFile(),
+): Promise<void> {
   const mem = readHostMemory(file);
   mem.kvm = { broken, detail, at: new Date().toISOString() };
   await mkdir(join(file, '..'), { recursive: true });

@@ -53,7 +53,11 @@ export function renderPlanVars(plan: GuestPlan): string {
     vars.push([`ZDH_STEP_${i}_NAME`, s.name], [`ZDH_STEP_${i}_DEADLINE`, guestDeadlineS(s)]);
   }
   const lines = vars.map(([k, v]) => `${k}=${shellQuote(String(v))}`);
-  for (const [k, v] of Object.entries(plan.env)) lines.push(`export ${k}=${shellQuote(v)}`);
+  for (const [k, v] of Object.entries(plan.env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new Error(`guest environment variable name ${k} is not a shell name`);
+    lines.push(`export ${k}=${shellQuote(v)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -62,7 +66,12 @@ export function renderPlan(plan: GuestPlan): CpioEntry[] {
     { type: 'file', path: 'zdh/plan.sh', mode: 0o644, data: Buffer.from(renderPlanVars(plan)) },
   ];
   for (const [i, s] of plan.steps.entries()) {
-    entries.push({ type: 'file', path: `zdh/steps/${i}.sh`, mode: 0o755, data: Buffer.from(renderStepScript(s)) });
+    entries.push({
+      type: 'file',
+      path: `zdh/steps/${i}.sh`,
+      mode: 0o755,
+      data: Buffer.from(renderStepScript(s)),
+    });
   }
   if (plan.modprobeOptions.length > 0) {
     entries.push({

@@ -123,7 +123,11 @@ export function resolveProfile(
   const memory = size(['memory'], raw.memory, DEFAULTS.memory);
   if (memory < 256 * M) issue(['memory'], `memory ${formatSize(memory)} is too small to boot`, 'memory: 2G');
   if (memory % (2 * M) !== 0) {
-    issue(['memory'], `memory ${formatSize(memory)} is not a multiple of 2M`, `memory: ${formatSize(roundUp(memory, 2 * M))}`);
+    issue(
+      ['memory'],
+      `memory ${formatSize(memory)} is not a multiple of 2M`,
+      `memory: ${formatSize(roundUp(memory, 2 * M))}`,
+    );
   }
 
   const nvdimms: NvdimmSpec[] = [];
@@ -140,7 +144,11 @@ export function resolveProfile(
       );
     }
     if (!isPowerOfTwo(align) || align < 4 * K) {
-      issue([...at, 'align'], `align ${formatSize(align)} is not a power of two of at least 4K`, 'align: 2M (or 1G for 1G devdax)');
+      issue(
+        [...at, 'align'],
+        `align ${formatSize(align)} is not a power of two of at least 4K`,
+        'align: 2M (or 1G for 1G devdax)',
+      );
     } else {
       if (align < 2 * M) {
         issue(
@@ -162,7 +170,7 @@ export function resolveProfile(
     nvdimms.push({ id: `nv${i}`, size: dsize, label, align, fileSize: dsize + label });
   }
 
-  const slots = raw.slots ?? (nvdimms.length > 0 ? nvdimms.length : 0);
+  const slots = raw.slots ?? nvdimms.length;
   if (nvdimms.length > 0 && slots < nvdimms.length) {
     issue(
       ['slots'],
@@ -183,7 +191,11 @@ export function resolveProfile(
     );
   }
   if (slots > 0 && maxmem <= memory) {
-    issue(['maxmem'], `slots need maxmem above memory (${formatSize(memory)})`, `maxmem: ${formatSize(memory + G)}`);
+    issue(
+      ['maxmem'],
+      `slots need maxmem above memory (${formatSize(memory)})`,
+      `maxmem: ${formatSize(memory + G)}`,
+    );
   }
 
   const ram = q35RamMap(memory);

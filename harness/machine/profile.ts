@@ -31,10 +31,16 @@ export function formatIssue(i: PositionedIssue): string {
 }
 
 /** The position of a key (or of the value, or of the nearest existing parent). */
-function positionOf(doc: Document, lc: LineCounter, path: ProfilePath, key?: string): { line: number; col: number } {
+function positionOf(
+  doc: Document,
+  lc: LineCounter,
+  path: ProfilePath,
+  key?: string,
+): { line: number; col: number } {
   for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    if (node == null || typeof node !== 'object' || !('range' in node) || !node.range) continue;
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = rangeOf(node);
+    if (range === undefined) continue;
     if (n === path.length && key !== undefined && isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
       if (pair && isScalar(pair.key) && pair.key.range) return lc.linePos(pair.key.range[0]);
@@ -48,9 +54,15 @@ function positionOf(doc: Document, lc: LineCounter, path: ProfilePath, key?: str
         if (pair && isScalar(pair.key) && pair.key.range) return lc.linePos(pair.key.range[0]);
       }
     }
-    return lc.linePos(node.range[0]);
+    return lc.linePos(range[0]!);
   }
   return { line: 1, col: 1 };
+}
+
+function rangeOf(node: unknown): readonly number[] | undefined {
+  if (node === null || typeof node !== 'object' || !('range' in node)) return undefined;
+  const r = (node as { range?: unknown }).range;
+  return Array.isArray(r) && typeof r[0] === 'number' ? (r as number[]) : undefined;
 }
 
 const pointerToPath = (pointer: string): ProfilePath =>
@@ -68,12 +80,18 @@ function closest(word: string, choices: readonly string[]): string | undefined {
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
     for (let i = 1; i <= a.length; i++) {
       for (let j = 1; j <= b.length; j++) {
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+        d[i]![j] = Math.min(
+          d[i - 1]![j]! + 1,
+          d[i]![j - 1]! + 1,
+          d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
       }
     }
     return d[a.length]![b.length]!;
   };
-  const best = choices.map((c) => ({ c, d: dist(word.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
+  const best = choices
+    .map((c) => ({ c, d: dist(word.toLowerCase(), c.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d)[0];
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.c : undefined;
 }
 
@@ -93,7 +111,9 @@ function schemaIssue(e: ErrorObject): { path: ProfilePath; key?: string; message
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
-      const known = Object.keys((schemaAt(path)?.['properties'] as Record<string, unknown> | undefined) ?? {});
+      const known = Object.keys(
+        (schemaAt(path)?.['properties'] as Record<string, unknown> | undefined) ?? {},
+      );
       const guess = closest(key, known);
       return {
         path,
@@ -114,13 +134,20 @@ function schemaIssue(e: ErrorObject): { path: ProfilePath; key?: string; message
       };
     case 'pattern':
       if (schemaAt(path)?.['pattern'] === PROFILE_SCHEMA.properties.memory.pattern) {
-        return { path, message: `${where} is not a size`, fix: 'write bytes, 0x hex, or a number with K, M, G or T (e.g. 512M)' };
+        return {
+          path,
+          message: `${where} is not a size`,
+          fix: 'write bytes, 0x hex, or a number with K, M, G or T (e.g. 512M)',
+        };
       }
       return { path, message: `${where} ${e.message ?? 'is malformed'}`, fix: 'see docs/machine.md' };
     case 'type': {
       const t = (e.params as { type: string | string[] }).type;
       const types = Array.isArray(t) ? t : [t];
-      const fix = types.includes('string') && types.includes('integer') ? 'write a size such as 2G' : `write a ${types.join(' or ')}`;
+      const fix =
+        types.includes('string') && types.includes('integer')
+          ? 'write a size such as 2G'
+          : `write a ${types.join(' or ')}`;
       return { path, message: `${where} must be ${types.join(' or ')}`, fix };
     }
     default:
@@ -132,14 +159,23 @@ function schemaIssue(e: ErrorObject): { path: ProfilePath; key?: string; message
  * Parses and validates profile text. Pure (no file access): `file` is only used in
  * messages and in the result.
  */
-export function parseProfile(text: string, file: string): { profile: MachineProfile | undefined; issues: PositionedIssue[] } {
+export function parseProfile(
+  text: string,
+  file: string,
+): { profile: MachineProfile | undefined; issues: PositionedIssue[] } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const issues: PositionedIssue[] = [];
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
-      issues.push({ file, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax' });
+      const pos = lc.linePos(e.pos[0]);
+      issues.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        message: `YAML: ${e.message.split('\n')[0]}`,
+        fix: 'fix the YAML syntax',
+      });
     }
     return { profile: undefined, issues };
   }
@@ -154,7 +190,8 @@ export function parseProfile(text: string, file: string): { profile: MachineProf
   }
   const name = basename(file, extname(file));
   const { profile, issues: rules } = resolveProfile(data, { name, file });
-  for (const r of rules) issues.push({ file, ...positionOf(doc, lc, r.path), message: r.message, fix: r.fix });
+  for (const r of rules)
+    issues.push({ file, ...positionOf(doc, lc, r.path), message: r.message, fix: r.fix });
   return { profile, issues };
 }
 
@@ -179,7 +216,8 @@ export function loadProfile(nameOrFile: string | undefined, dir: string = machin
   if (!existsSync(file)) {
     const known = listProfiles(dir);
     throw configError(`no machine profile '${nameOrFile ?? DEFAULT_MACHINE}' (${file})`, {
-      hint: known.length > 0 ? `use one of: ${known.join(', ')}, or a path to a .yaml file` : `create ${file}`,
+      hint:
+        known.length > 0 ? `use one of: ${known.join(', ')}, or a path to a .yaml file` : `create ${file}`,
     });
   }
   const { profile, issues } = parseProfile(readFileSync(file, 'utf8'), file);

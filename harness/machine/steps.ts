@@ -41,8 +41,10 @@ export interface StepResult {
   state: StepState;
   /** Exit status (128+signal when killed); undefined unless the guest reported the end. */
   status: number | undefined;
-  /** Everything the step wrote to stdout and stderr. */
+  /** Everything the step wrote to stdout and stderr (the first 32 MiB; see outputTruncated). */
   output: string;
+  /** The output was longer than what is kept in memory; outputFile has all of it. */
+  outputTruncated: boolean;
   /** The same, as a file in the run folder. */
   outputFile: string | undefined;
   /** Guest uptime at begin and end, in seconds. */
@@ -64,9 +66,11 @@ export function validateSteps(steps: readonly StepSpec[]): string[] {
     if (!STEP_NAME.test(s.name)) errors.push(`${at}: name must match ${STEP_NAME.source}`);
     if (seen.has(s.name)) errors.push(`${at}: duplicate step name`);
     seen.add(s.name);
-    if ((s.argv === undefined) === (s.script === undefined)) errors.push(`${at}: give exactly one of argv and script`);
+    if ((s.argv === undefined) === (s.script === undefined))
+      errors.push(`${at}: give exactly one of argv and script`);
     if (s.argv !== undefined && s.argv.length === 0) errors.push(`${at}: argv is empty`);
-    if (!(Number.isFinite(s.timeoutS) && s.timeoutS > 0)) errors.push(`${at}: timeoutS must be a positive number`);
+    if (!(Number.isFinite(s.timeoutS) && s.timeoutS > 0))
+      errors.push(`${at}: timeoutS must be a positive number`);
     for (const k of Object.keys(s.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) errors.push(`${at}: bad environment variable name ${k}`);
     }

@@ -55,7 +55,13 @@ export type SupervisorEvent =
   | { type: 'console-line'; text: string }
   | { type: 'channel'; event: ChannelEvent }
   | { type: 'timer'; id: TimerId }
-  | { type: 'qemu-exit'; code: number | undefined; signal: string | undefined; spawnError?: string; stderr: string }
+  | {
+      type: 'qemu-exit';
+      code: number | undefined;
+      signal: string | undefined;
+      spawnError?: string;
+      stderr: string;
+    }
   | { type: 'interrupt' }
   /** A channel or the monitor broke, or an action failed. */
   | { type: 'infrastructure'; message: string };
@@ -131,7 +137,12 @@ function stepName(cfg: SupervisorConfig, i: number | undefined): string | undefi
 }
 
 /** Ask for a task dump, then kill once the console has printed it. */
-function dumpThenKill(state: SupervisorState, cfg: SupervisorConfig, actions: SupervisorAction[], reason: ExitReason): void {
+function dumpThenKill(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  actions: SupervisorAction[],
+  reason: ExitReason,
+): void {
   state.pending = reason;
   disarmAll(state, actions);
   state.phase = 'dumping';
@@ -202,7 +213,12 @@ export function step(
   return { state, actions };
 }
 
-function onChannel(state: SupervisorState, cfg: SupervisorConfig, ev: ChannelEvent, actions: SupervisorAction[]): void {
+function onChannel(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  ev: ChannelEvent,
+  actions: SupervisorAction[],
+): void {
   if (state.phase === 'stopping' || state.phase === 'dumping') return;
   switch (ev.kind) {
     case 'ready':
@@ -210,7 +226,10 @@ function onChannel(state: SupervisorState, cfg: SupervisorConfig, ev: ChannelEve
       state.phase = 'running';
       disarm(state, actions, 'init');
       disarm(state, actions, 'banner');
-      actions.push({ type: 'progress', message: `guest ready (kernel ${ev.release}, ${ev.uptime} s since boot)` });
+      actions.push({
+        type: 'progress',
+        message: `guest ready (kernel ${ev.release}, ${ev.uptime} s since boot)`,
+      });
       break;
     case 'begin': {
       state.currentStep = ev.index;
@@ -242,7 +261,12 @@ function onChannel(state: SupervisorState, cfg: SupervisorConfig, ev: ChannelEve
   }
 }
 
-function onTimer(state: SupervisorState, cfg: SupervisorConfig, id: TimerId, actions: SupervisorAction[]): void {
+function onTimer(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  id: TimerId,
+  actions: SupervisorAction[],
+): void {
   const i = state.armed.indexOf(id);
   if (i < 0) return; // stale
   state.armed.splice(i, 1);
@@ -251,8 +275,15 @@ function onTimer(state: SupervisorState, cfg: SupervisorConfig, id: TimerId, act
     actions.push({ type: 'progress', message: `no kernel banner within ${cfg.bannerTimeoutMs / 1000} s` });
     kill(state, actions);
   } else if (id === 'init') {
-    actions.push({ type: 'progress', message: `/init not ready within ${cfg.initTimeoutMs / 1000} s: asking for a task dump` });
-    dumpThenKill(state, cfg, actions, { kind: 'boot-timeout', stage: 'init', timeoutS: cfg.initTimeoutMs / 1000 });
+    actions.push({
+      type: 'progress',
+      message: `/init not ready within ${cfg.initTimeoutMs / 1000} s: asking for a task dump`,
+    });
+    dumpThenKill(state, cfg, actions, {
+      kind: 'boot-timeout',
+      stage: 'init',
+      timeoutS: cfg.initTimeoutMs / 1000,
+    });
   } else if (id === 'run') {
     actions.push({ type: 'progress', message: 'run timeout: asking for a task dump' });
     dumpThenKill(state, cfg, actions, {
@@ -267,11 +298,17 @@ function onTimer(state: SupervisorState, cfg: SupervisorConfig, id: TimerId, act
     const timeoutS = s?.timeoutS ?? 0;
     state.timedOutSteps.push(n);
     if (s?.onTimeout === 'continue') {
-      actions.push({ type: 'progress', message: `step ${name}: over ${timeoutS} s; task dump, then /init kills it` });
+      actions.push({
+        type: 'progress',
+        message: `step ${name}: over ${timeoutS} s; task dump, then /init kills it`,
+      });
       actions.push({ type: 'sysrq', keys: ['w', 't'] });
       arm(state, actions, `backstop:${n}`, GUEST_KILL_GRACE_S * 1000 + cfg.backstopMs);
     } else {
-      actions.push({ type: 'progress', message: `step ${name}: over ${timeoutS} s; asking for a task dump, then stopping the VM` });
+      actions.push({
+        type: 'progress',
+        message: `step ${name}: over ${timeoutS} s; asking for a task dump, then stopping the VM`,
+      });
       dumpThenKill(state, cfg, actions, { kind: 'hang', step: name, timeoutS });
     }
   } else if (id.startsWith('backstop:')) {
@@ -295,9 +332,16 @@ function finalReason(state: SupervisorState, ev: SupervisorEvent & { type: 'qemu
   if (state.doneSeen) return { kind: 'done' };
   const how = ev.signal !== undefined ? `signal ${ev.signal}` : `exit code ${ev.code}`;
   const stderr = ev.stderr.trim();
-  if (ev.spawnError !== undefined) return { kind: 'infrastructure', message: `cannot start QEMU: ${ev.spawnError}` };
+  if (ev.spawnError !== undefined)
+    return {
+      kind: 'infrastructure',
+      message: `cannot start QEMU (is qemu-system-x86 installed?): ${ev.spawnError}`,
+    };
   if (!state.bannerSeen) {
-    return { kind: 'infrastructure', message: `QEMU ended (${how}) before the kernel started${stderr ? `: ${stderr}` : ''}` };
+    return {
+      kind: 'infrastructure',
+      message: `QEMU ended (${how}) before the kernel started${stderr ? `: ${stderr}` : ''}`,
+    };
   }
   if (ev.code !== 0 && stderr) return { kind: 'infrastructure', message: `QEMU failed (${how}): ${stderr}` };
   return {

@@ -1,0 +1,139 @@
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { resolveBuild } from '../../build/resolve.ts';
+import type { BuildRecord } from '../../build/types.ts';
+import { usageError } from '../../errors.ts';
+import { describeExit, type ExitReason, isKernelFailure } from '../../machine/exit-reason.ts';
+import { loadProfile } from '../../machine/profile.ts';
+import type { MachineProfile } from '../../machine/profile-rules.ts';
+import { type MachineResult, runMachine } from '../../machine/runner.ts';
+import { createProgress, type Progress } from '../../progress/progress.ts';
+import { exitCodeFor } from '../exit-codes.ts';
+import type { RegisterCommand } from './index.ts';
+
+/** The options `zdh boot` and `zdh shell` share. */
+export interface MachineFlags {
+  kernel?: string;
+  machine?: string;
+  accel?: 'kvm' | 'tcg';
+  out?: string;
+  keepDisks?: boolean;
+}
+
+export function addMachineOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--kernel <build>',
+      'a build folder or cache key from `zdh build` (default: the default build, built if needed)',
+    )
+    .option(
+      '--machine <name|file>',
+      'a profile in configs/machines (default: default) or a path to a .yaml file',
+    )
+    .addOption(
+      new Option(
+        '--accel <accel>',
+        'force the accelerator (default: KVM when it works here, else TCG)',
+      ).choices(['kvm', 'tcg']),
+    )
+    .option(
+      '--out <dir>',
+      'run folder for console.log, step output and result.json (default: .zdh/runs/<time>)',
+    )
+    .option('--keep-disks', 'keep the NVDIMM backing files and the initrd in the run folder');
+}
+
+/** A fresh run folder name: .zdh/runs/<command>-<UTC time>-<random>. */
+export function defaultRunDir(command: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  const rand = Math.random().toString(36).slice(2, 8);
+  return join(process.cwd(), '.zdh', 'runs', `${command}-${stamp}-${rand}`);
+}
+
+/** Loads the profile first (a bad profile fails before any build), then the kernel. */
+export async function prepareMachine(
+  flags: MachineFlags,
+  progress: Progress,
+): Promise<{ profile: MachineProfile; build: BuildRecord }> {
+  const profile = loadProfile(flags.machine);
+  const build = await resolveBuild(flags.kernel, { progress });
+  return { profile, build };
+}
+
+/** How a machine run maps to the process exit code; `guestStatus` is used when the run is done. */
+export function machineExitCode(reason: ExitReason, guestStatus: number | undefined): number {
+  switch (reason.kind) {
+    case 'done':
+      return guestStatus === undefined ? exitCodeFor({ kind: 'fail' }) : guestStatus & 0xff;
+    case 'infrastructure':
+      return exitCodeFor({ kind: 'error', error: 'infrastructure' });
+    case 'interrupted':
+      return exitCodeFor({ kind: 'interrupted' });
+    default:
+      return exitCodeFor({ kind: 'fail' });
+  }
+}
+
+/** The closing message on stderr for anything but a clean finish. */
+export function reportEnd(result: MachineResult, write: (s: string) => void): void {
+  const r = result.exitReason;
+  if (r.kind === 'done') return;
+  const lines = [`zdh: ${describeExit(r)}`];
+  if (isKernelFailure(r) || r.kind === 'infrastructure') lines.push(`  console: ${result.consoleLog}`);
+  if (r.kind === 'infrastructure') lines.push(`  QEMU's messages: ${join(result.runDir, 'qemu.stderr.log')}`);
+  write(`${lines.join('\n')}\n`);
+}
+
+const positiveSeconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`expected a positive number of seconds, got "${v}"`);
+  return n;
+};
+
+export const DEFAULT_COMMAND_TIMEOUT_S = 600;
+
+export const registerBoot: RegisterCommand = (program, result) => {
+  const cmd = program
+    .command('boot')
+    .description(
+      'boot a build on a machine profile, run CMD in the guest and stream its output; exits with its status',
+    )
+    .argument('[cmd...]', 'the guest command and its arguments (after --)')
+    .addHelpText(
+      'after',
+      '\nExit status: the guest command\'s (0-255); 1 when the kernel panics or hangs; 2 when QEMU or the host fails.\nExample: zdh boot -- sh -c "modprobe test_hmm && ls /dev/hmm_dmirror*"',
+    );
+  addMachineOptions(cmd)
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        `seconds CMD may run before it counts as a hang (default ${DEFAULT_COMMAND_TIMEOUT_S})`,
+      ).argParser(positiveSeconds),
+    )
+    .option('--console', 'also copy the kernel console to stderr as it arrives')
+    .action(async (argv: string[], opts: MachineFlags & { timeout?: number; console?: boolean }) => {
+      if (argv.length === 0)
+        throw usageError('no guest command given', 'put it after --, e.g. zdh boot -- uname -r');
+      const progress = createProgress();
+      try {
+        const { profile, build } = await prepareMachine(opts, progress);
+        const run = await runMachine({
+          build,
+          profile,
+          steps: [{ name: 'command', argv, timeoutS: opts.timeout ?? DEFAULT_COMMAND_TIMEOUT_S }],
+          outDir: opts.out ?? defaultRunDir('boot'),
+          ...(opts.accel ? { accel: opts.accel } : {}),
+          ...(opts.keepDisks ? { keepDisks: true } : {}),
+          onProgress: (m) => progress.step(m),
+          onStepOutput: (_i, data) => process.stdout.write(data),
+          ...(opts.console ? { onConsole: (data: Buffer) => process.stderr.write(data) } : {}),
+        });
+        progress.done();
+        reportEnd(run, (s) => process.stderr.write(s));
+        result.code = machineExitCode(run.exitReason, run.steps[0]?.status);
+      } finally {
+        progress.done();
+      }
+    });
+  return cmd;
+};

@@ -1,0 +1,60 @@
+/**
+ * The serial console as it arrives, one line at a time, each prefixed with the host's
+ * time (ISO 8601, UTC, milliseconds) and a space:
+ *
+ *   2025-11-25T20:47:41.123Z [    1.448753] Run /init as init process
+ *
+ * The line's bytes are kept as they came (minus the trailing \r\n): the log may hold
+ * NULs, escapes and invalid UTF-8. splitConsoleLine() takes the stamp off again.
+ */
+
+const STAMP_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) /;
+
+export function stampLine(at: Date, line: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${at.toISOString()} `), line, Buffer.from('\n')]);
+}
+
+/** Splits a console.log line into the host time and the console text. */
+export function splitConsoleLine(line: string): { hostTime: string | undefined; text: string } {
+  const m = STAMP_RE.exec(line);
+  if (!m) return { hostTime: undefined, text: line };
+  return { hostTime: m[1], text: line.slice(m[0].length) };
+}
+
+/** Longest partial line held back before it is written out anyway. */
+const MAX_PARTIAL = 16 * 1024;
+
+/**
+ * Splits console bytes into lines. Each complete line goes to `onLine` with the time it
+ * was completed; a partial line is held until its newline arrives (or flush()).
+ */
+export class LineSplitter {
+  private partial: Buffer = Buffer.alloc(0);
+  private readonly onLine: (line: Buffer) => void;
+
+  constructor(onLine: (line: Buffer) => void) {
+    this.onLine = onLine;
+  }
+
+  push(chunk: Uint8Array): void {
+    let buf = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : Buffer.from(chunk);
+    for (;;) {
+      const nl = buf.indexOf(0x0a);
+      if (nl < 0) break;
+      let end = nl;
+      while (end > 0 && buf[end - 1] === 0x0d) end--;
+      this.onLine(buf.subarray(0, end));
+      buf = buf.subarray(nl + 1);
+    }
+    if (buf.length > MAX_PARTIAL) {
+      this.onLine(buf);
+      buf = Buffer.alloc(0);
+    }
+    this.partial = buf;
+  }
+
+  flush(): void {
+    if (this.partial.length > 0) this.onLine(this.partial);
+    this.partial = Buffer.alloc(0);
+  }
+}

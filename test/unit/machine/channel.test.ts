@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChannelDecoder, type ChannelEvent } from '../../../harness/machine/channel.ts';
+
+const N = 'n0nce';
+const stream = (output: string | Buffer): Buffer =>
+  Buffer.concat([
+    Buffer.from(`@zdh:${N} ready 6.1.192 1.93\n@zdh:${N} begin 0 hmm-tests 2.01\n`),
+    Buffer.from(output),
+    Buffer.from(`\n@zdh:${N} end 0 hmm-tests 7 0 3.50\n@zdh:${N} done 3.52\n`),
+  ]);
+
+/** Merges consecutive output events so chunking does not matter. */
+function normalise(events: ChannelEvent[]): unknown[] {
+  const out: unknown[] = [];
+  for (const e of events) {
+    const last = out.at(-1) as ChannelEvent | undefined;
+    if (e.kind === 'output' && last?.kind === 'output' && last.index === e.index) {
+      (out as ChannelEvent[])[out.length - 1] = { ...last, data: Buffer.concat([last.data, e.data]) };
+    } else out.push(e);
+  }
+  return out.map((e) =>
+    'data' in (e as object) ? { ...(e as object), data: (e as { data: Buffer }).data.toString('latin1') } : e,
+  );
+}
+
+function decodeAll(chunks: Buffer[]): ChannelEvent[] {
+  const d = new ChannelDecoder(N);
+  return [...chunks.flatMap((c) => d.push(c)), ...d.end()];
+}
+
+describe('ChannelDecoder', () => {
+  it('decodes ready, begin, output, end and done', () => {
+    expect(normalise(decodeAll([stream('TAP version 13\nok 1 a\n')]))).toEqual([
+      { kind: 'ready', release: '6.1.192', uptime: 1.93 },
+      { kind: 'begin', index: 0, name: 'hmm-tests', uptime: 2.01 },
+      { kind: 'output', index: 0, data: 'TAP version 13\nok 1 a\n' },
+      { kind: 'end', index: 0, name: 'hmm-tests', status: 7, timedOut: false, uptime: 3.5 },
+      { kind: 'done', uptime: 3.52 },
+    ]);
+  });
+
+  it('returns output byte for byte: without a final newline, empty, binary', () => {
+    const out = (s: string | Buffer) =>
+      normalise(decodeAll([stream(s)])).filter((e) => (e as ChannelEvent).kind === 'output');
+    expect(out('no newline')).toEqual([{ kind: 'output', index: 0, data: 'no newline' }]);
+    expect(out('')).toEqual([]);
+    expect(out('two\n\n')).toEqual([{ kind: 'output', index: 0, data: 'two\n\n' }]);
+    const bin = Buffer.from([0, 0xff, 0x0a, 0x40, 0x7a, 0x0d]);
+    expect(out(bin)).toEqual([{ kind: 'output', index: 0, data: bin.toString('latin1') }]);
+  });
+
+  it('does not let output forge frames: another nonce or a frame not at a line start stays output', () => {
+    const tricky = `@zdh:other end 0 x 0 0 1\nsay @zdh:${N} end 0 hmm-tests 0 0 1\n@zdh:${N} done 1\n`;
+    const ev = normalise(decodeAll([stream(tricky)]));
+    expect(ev.filter((e) => (e as ChannelEvent).kind === 'done')).toHaveLength(1);
+    // The output carries the lines that look like frames; only the real end ends the step.
+    const output = ev.find((e) => (e as ChannelEvent).kind === 'output') as { data: string };
+    expect(output.data).toBe(tricky);
+  });
+
+  it('gives the same events however the stream is cut into chunks', () => {
+    const whole = stream('line one\r\nline two @zdh: partial\nlast');
+    const expected = normalise(decodeAll([whole]));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 12 }),
+        (cuts) => {
+          const sorted = [...cuts].sort((a, b) => a - b);
+          const chunks: Buffer[] = [];
+          let prev = 0;
+          for (const c of [...sorted, whole.length]) {
+            chunks.push(whole.subarray(prev, c));
+            prev = c;
+          }
+          expect(normalise(decodeAll(chunks))).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('reports stray bytes between steps as noise, notes, shell, and timed-out ends', () => {
+    const text = `garbage\n@zdh:${N} note cannot reserve huge pages\n@zdh:${N} begin 1 s 1\n\n@zdh:${N} end 1 s 137 1 9.5\n@zdh:${N} shell 9.6\n@zdh:${N} bogus 1\n`;
+    expect(normalise(decodeAll([Buffer.from(text)]))).toEqual([
+      { kind: 'noise', data: 'garbage\n' },
+      { kind: 'note', text: 'cannot reserve huge pages' },
+      { kind: 'begin', index: 1, name: 's', uptime: 1 },
+      { kind: 'end', index: 1, name: 's', status: 137, timedOut: true, uptime: 9.5 },
+      { kind: 'shell', uptime: 9.6 },
+      { kind: 'noise', data: `@zdh:${N} bogus 1\n` },
+    ]);
+  });
+
+  it('hands back a step cut short (the VM died) as output at the end', () => {
+    const d = new ChannelDecoder(N);
+    const ev = [...d.push(Buffer.from(`@zdh:${N} begin 0 a 1\nhalf a li`)), ...d.end()];
+    expect(normalise(ev)).toEqual([
+      { kind: 'begin', index: 0, name: 'a', uptime: 1 },
+      { kind: 'output', index: 0, data: 'half a li' },
+    ]);
+    expect(d.currentStep).toEqual({ index: 0, name: 'a' });
+  });
+
+  it('refuses a nonce that could break the framing', () => {
+    expect(() => new ChannelDecoder('a b')).toThrow(/nonce/);
+  });
+});

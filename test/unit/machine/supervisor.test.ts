@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import type { ChannelEvent } from '../../../harness/machine/channel.ts';
+import {
+  DEFAULT_SUPERVISOR_TIMING,
+  type SupervisorAction,
+  type SupervisorConfig,
+  type SupervisorEvent,
+  type SupervisorState,
+  start,
+  step,
+} from '../../../harness/machine/supervisor.ts';
+
+const cfg: SupervisorConfig = {
+  steps: [
+    { name: 'setup', timeoutS: 10 },
+    { name: 'hmm-tests', timeoutS: 300, onTimeout: 'continue' },
+  ],
+  bannerTimeoutMs: 60_000,
+  initTimeoutMs: 120_000,
+  runTimeoutMs: 900_000,
+  ...DEFAULT_SUPERVISOR_TIMING,
+};
+
+const line = (text: string): SupervisorEvent => ({ type: 'console-line', text });
+const ch = (event: ChannelEvent): SupervisorEvent => ({ type: 'channel', event });
+const timer = (id: string): SupervisorEvent => ({ type: 'timer', id: id as never });
+const exit = (code = 0, stderr = ''): SupervisorEvent => ({
+  type: 'qemu-exit',
+  code,
+  signal: undefined,
+  stderr,
+});
+const BANNER = '[    0.000000] Linux version 6.1.192 (root@vm) (gcc) #1 SMP';
+const READY = ch({ kind: 'ready', release: '6.1.192', uptime: 2 });
+const begin = (index: number, name: string) => ch({ kind: 'begin', index, name, uptime: 3 });
+const end = (index: number, name: string, status = 0, timedOut = false) =>
+  ch({ kind: 'end', index, name, status, timedOut, uptime: 4 });
+
+/** Runs events through the supervisor, returning the final state and every action. */
+function run(
+  events: SupervisorEvent[],
+  c: SupervisorConfig = cfg,
+): { state: SupervisorState; actions: SupervisorAction[] } {
+  const s = start(c);
+  let state = s.state;
+  const actions = [...s.actions];
+  for (const ev of events) {
+    const r = step(state, c, ev);
+    state = r.state;
+    actions.push(...r.actions);
+  }
+  return { state, actions };
+}
+
+const kinds = (actions: SupervisorAction[]) =>
+  actions.filter((a) => a.type !== 'progress').map((a) => ('id' in a ? `${a.type}:${a.id}` : a.type));
+
+describe('supervisor', () => {
+  it('a clean run: banner, ready, steps, done, poweroff', () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      begin(0, 'setup'),
+      end(0, 'setup'),
+      begin(1, 'hmm-tests'),
+      end(1, 'hmm-tests'),
+      ch({ kind: 'done', uptime: 9 }),
+      exit(),
+    ]);
+    expect(state.final).toEqual({ kind: 'done' });
+    expect(kinds(actions)).toEqual([
+      'arm:banner',
+      'arm:run',
+      'disarm:banner',
+      'arm:init',
+      'disarm:init',
+      'arm:step:0',
+      'disarm:step:0',
+      'arm:step:1',
+      'disarm:step:1',
+      'disarm:run',
+      'arm:shutdown',
+      'disarm:shutdown',
+    ]);
+  });
+
+  it('a step past its timeout (abort): task dump, then kill once the console is quiet; a hang naming the step', () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      begin(0, 'setup'),
+      timer('step:0'),
+      line('[ 12.0] sysrq: Show Blocked State'),
+      timer('dump-quiet'),
+      exit(0),
+    ]);
+    expect(state.final).toEqual({ kind: 'hang', step: 'setup', timeoutS: 10 });
+    const k = kinds(actions);
+    expect(k.slice(k.indexOf('sysrq'))).toEqual([
+      'sysrq',
+      'arm:dump-quiet',
+      'arm:dump-max',
+      'arm:dump-quiet',
+      'disarm:dump-max',
+      'kill',
+    ]);
+    expect(actions.find((a) => a.type === 'sysrq')).toEqual({ type: 'sysrq', keys: ['w', 't'] });
+    // the run timer and the step timer were dropped when the dump started
+    expect(k).toContain('disarm:run');
+  });
+
+  it('a step past its timeout (continue): task dump, the run goes on, the guest kills it', () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      begin(1, 'hmm-tests'),
+      timer('step:1'),
+      end(1, 'hmm-tests', 137, true),
+      ch({ kind: 'done', uptime: 1 }),
+      exit(),
+    ]);
+    expect(state.final).toEqual({ kind: 'done' });
+    expect(state.timedOutSteps).toEqual([1]);
+    expect(kinds(actions)).toContain('sysrq');
+    expect(kinds(actions)).toContain('disarm:backstop:1');
+    expect(kinds(actions)).not.toContain('kill');
+  });
+
+  it('a continue step the guest cannot kill ends as a hang after the backstop', () => {
+    const { state } = run([
+      line(BANNER),
+      READY,
+      begin(1, 'hmm-tests'),
+      timer('step:1'),
+      timer('backstop:1'),
+      timer('dump-max'),
+      exit(),
+    ]);
+    expect(state.final).toEqual({ kind: 'hang', step: 'hmm-tests', timeoutS: 300 });
+  });
+
+  it('a panic ends the run at once and wins over a hang in progress', () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      begin(0, 'setup'),
+      timer('step:0'),
+      line('[   20.1] Kernel panic - not syncing: Fatal exception'),
+      exit(0),
+    ]);
+    expect(state.final).toEqual({ kind: 'panic', message: 'Fatal exception' });
+    expect(kinds(actions).slice(-2)).toEqual(['arm:panic-grace', 'disarm:panic-grace']);
+  });
+
+  it('QEMU that does not exit after a panic is killed after the grace time', () => {
+    const { actions } = run([
+      line(BANNER),
+      line('Kernel panic - not syncing: sysrq triggered crash'),
+      timer('panic-grace'),
+    ]);
+    expect(kinds(actions).at(-1)).toBe('kill');
+  });
+
+  it('no banner: kill without a dump, boot-timeout at the banner stage', () => {
+    const { state, actions } = run([timer('banner'), exit(0)]);
+    expect(state.final).toEqual({ kind: 'boot-timeout', stage: 'banner', timeoutS: 60 });
+    expect(kinds(actions)).not.toContain('sysrq');
+  });
+
+  it('banner but no ready from /init: dump, then boot-timeout at the init stage', () => {
+    const { state, actions } = run([line(BANNER), timer('init'), timer('dump-max'), exit()]);
+    expect(state.final).toEqual({ kind: 'boot-timeout', stage: 'init', timeoutS: 120 });
+    expect(kinds(actions)).toContain('sysrq');
+  });
+
+  it('the whole-run limit names the step that was running', () => {
+    const { state } = run([
+      line(BANNER),
+      READY,
+      begin(1, 'hmm-tests'),
+      timer('run'),
+      timer('dump-quiet'),
+      exit(),
+    ]);
+    expect(state.final).toEqual({ kind: 'run-timeout', timeoutS: 900, step: 'hmm-tests' });
+  });
+
+  it('QEMU failing before the banner is infrastructure, with its message', () => {
+    const { state } = run([exit(1, 'qemu-system-x86_64: -device nvdimm: not enough space')]);
+    expect(state.final).toEqual({
+      kind: 'infrastructure',
+      message:
+        'QEMU ended (exit code 1) before the kernel started: qemu-system-x86_64: -device nvdimm: not enough space',
+    });
+    expect(
+      run([{ type: 'qemu-exit', code: undefined, signal: undefined, spawnError: 'ENOENT', stderr: '' }]).state
+        .final,
+    ).toEqual({
+      kind: 'infrastructure',
+      message: 'cannot start QEMU (is qemu-system-x86 installed?): ENOENT',
+    });
+  });
+
+  it('QEMU ending mid-run without a panic is a guest exit', () => {
+    const { state } = run([line(BANNER), READY, begin(0, 'setup'), exit(0)]);
+    expect(state.final?.kind).toBe('guest-exit');
+  });
+
+  it('Ctrl-C kills and says interrupted; stale timers and late frames change nothing', () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      { type: 'interrupt' },
+      timer('step:0'),
+      begin(0, 'setup'),
+      exit(),
+    ]);
+    expect(state.final).toEqual({ kind: 'interrupted' });
+    expect(kinds(actions).filter((k) => k === 'kill')).toHaveLength(1);
+  });
+
+  it('a shell session has no run timer once the shell is up', () => {
+    const { actions } = run([line(BANNER), READY, ch({ kind: 'shell', uptime: 3 })]);
+    expect(kinds(actions)).toContain('disarm:run');
+  });
+});
