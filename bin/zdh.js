@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Launcher: zdh is TypeScript run by Node 24's type stripping. When started by an
-// older Node (Debian's is 20), re-run with the Node 24 that package.json pins.
-import { spawnSync } from 'node:child_process';
+// older Node (Debian's is 20), re-run with the Node 24 that package.json pins, passing
+// signals on so that killing this process stops zdh (and its QEMU and make groups).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,15 +13,22 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(pinned)) {
     process.stderr.write(
-      `zdh: needs Node >= 24 (this is ${process.version}); run the README's set-up command (npm install) first\n`,
+      `zdh: needs Node >= 24 (this is ${process.version}); run the README's set-up command (bash scripts/setup.sh) first\n`,
     );
     process.exit(2);
   }
-  const child = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('error', (error) => {
+    process.stderr.write(`zdh: cannot start ${pinned}: ${error.message}\n`);
+    process.exit(2);
   });
-  if (child.signal) process.kill(process.pid, child.signal);
-  process.exit(child.status ?? 2);
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 2);
+  });
+} else {
+  const { main } = await import('../harness/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import('../harness/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));

@@ -8,7 +8,7 @@
  *   --warm  skip the cold build and use the normal cache (~/.cache/zdh)
  *   --keep  keep the temporary cache folder
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
@@ -19,7 +19,15 @@ const keep = process.argv.includes('--keep');
 const cache = warm ? undefined : mkdtempSync(join(tmpdir(), 'zdh-bench-'));
 const env: Record<string, string | undefined> = { ...process.env, ...(cache ? { ZDH_CACHE_DIR: cache } : {}) };
 if (cache) delete env['CCACHE_DIR'];
-const patch = join(root, 'test/fixtures/kernel-patches/one-file-harmless.patch');
+// A one-file patch that no earlier run has built: the fixture with a unique comment.
+const patch = join(mkdtempSync(join(tmpdir(), 'zdh-bench-patch-')), 'one-file.patch');
+writeFileSync(
+  patch,
+  readFileSync(join(root, 'test/fixtures/kernel-patches/one-file-harmless.patch'), 'utf8').replace(
+    'forces one object to rebuild.',
+    `forces one object to rebuild (${Date.now()}).`,
+  ),
+);
 
 async function timed(label: string, args: string[]): Promise<number> {
   const t0 = performance.now();

@@ -93,7 +93,9 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
   const hit = opts.force ? undefined : lookupRequest(cache, reqKey);
   if (hit) return { ...hit, cached: true, seconds: elapsed(started) };
 
-  const slot = slotFor(cache, slotKey(source.family, base, fragKeys));
+  // Slots follow a configuration's identity (which fragments, not their content): kbuild
+  // rebuilds incrementally when a fragment changes, a new slot would rebuild everything.
+  const slot = slotFor(cache, slotKey(source.family, spec.base, fragments.map((f) => ({ layer: f.layer, sha256: f.name }))));
   return withLock(
     slot.dir,
     async () => {
@@ -246,6 +248,10 @@ function ccacheEnv(cache: string): Record<string, string> {
     CCACHE_DIR: process.env['CCACHE_DIR'] ?? join(cache, 'ccache'),
     CCACHE_MAXSIZE: process.env['CCACHE_MAXSIZE'] ?? '5G',
     CCACHE_SLOPPINESS: 'time_macros',
+    // Slots differ only in their folder: with paths made relative to the slots folder and
+    // the working folder left out of the hash, one slot's objects serve every other slot.
+    CCACHE_BASEDIR: join(cache, 'slots'),
+    CCACHE_NOHASHDIR: '1',
   };
 }
 

@@ -47,7 +47,7 @@ export function buildKey(i: BuildKeyInputs): string {
   );
 }
 
-/** Slot key: the O= folder for one source family and one configuration recipe. */
+/** Slot key: the O= folder for one source family and one configuration (base + fragment identities). */
 export function slotKey(
   family: string,
   base: string,

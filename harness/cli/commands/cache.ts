@@ -1,4 +1,4 @@
-import { rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { dropDanglingRequests, folderSize, listBuilds } from '../../build/store.ts';
@@ -61,11 +61,25 @@ export const registerCache: RegisterCommand = (program, result) => {
         freed += size;
       }
       if (opts.all) {
-        for (const sub of ['slots', 'ccache', 'sources', 'images']) {
+        for (const sub of ['slots', 'ccache', 'sources', 'images', 'probes', 'hosts', 'requests', 'locks']) {
           const p = join(cache, sub);
           if (statSync(p, { throwIfNoEntry: false })) {
             process.stdout.write(`${opts.dryRun ? 'would remove' : 'removing'} ${p}\n`);
             if (!opts.dryRun) rmSync(p, { recursive: true, force: true });
+          }
+        }
+      }
+      if (!opts.all) {
+        // Guest images are cached by content; keep the newest few.
+        const images = join(cache, 'images');
+        if (statSync(images, { throwIfNoEntry: false })) {
+          const entries = readdirSync(images)
+            .map((n) => ({ n, t: statSync(join(images, n)).mtimeMs }))
+            .sort((a, b) => b.t - a.t);
+          for (const e of entries.slice(Math.max(opts.keep, 5))) {
+            if (Date.now() - e.t < opts.olderThan * 86_400_000) continue;
+            process.stdout.write(`${opts.dryRun ? 'would remove' : 'removing'} image ${e.n}\n`);
+            if (!opts.dryRun) rmSync(join(images, e.n), { recursive: true, force: true });
           }
         }
       }
