@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { usageError } from '../../errors.ts';
+import { RUN_EXIT_CODE } from '../../model/status.ts';
+import { mergeRuns } from '../../report/merge.ts';
+import { readRunSummary } from '../../report/summary-json.ts';
+import { renderTerminal } from '../../report/terminal.ts';
+import { writeReports } from '../../report/write-all.ts';
+import { projectRoot } from '../../util/paths.ts';
+import type { RegisterCommand } from './index.ts';
+import { colour, runFolder } from './report.ts';
+
+/**
+ * `zdh merge [--out DIR] RUN_DIR...`: one junit.xml, summary.json and report.html for
+ * several runs (shards of a suite, parts of a matrix run on different hosts); the rules are
+ * in report/merge.ts and docs/reports.md. Prints the merged summary and exits by the merged
+ * run's status, like `zdh report`.
+ */
+export const registerMerge: RegisterCommand = (program, result) =>
+  program
+    .command('merge')
+    .description(
+      'merge run folders (shards, parts of a matrix) into one junit.xml, summary.json and report.html',
+    )
+    .argument(
+      '<run-dir...>',
+      'run folders (or their summary.json files), in the order their cells are listed',
+    )
+    .option('--out <dir>', 'folder for the merged reports', 'merged')
+    .action((runDirs: string[], opts: { out: string }) => {
+      result.code = merge(runDirs, opts.out);
+    });
+
+export function merge(args: readonly string[], outArg: string): number {
+  const dirs = args.map(runFolder);
+  const out = resolve(outArg);
+  if (dirs.includes(out)) {
+    throw usageError(
+      `--out ${outArg} is one of the runs being merged`,
+      'choose a new folder for the merged reports',
+    );
+  }
+  const parts = dirs.map(readRunSummary);
+  const { summary, notes } = mergeRuns(parts, {
+    dir: out,
+    command: ['merge', '--out', outArg, ...args],
+    toolVersion: toolVersion(),
+  });
+  for (const note of notes) process.stderr.write(`zdh merge: ${note}\n`);
+  const paths = writeReports(summary, out);
+  process.stdout.write(renderTerminal(summary, { tty: colour(), paths, runDir: out }));
+  return RUN_EXIT_CODE[summary.run.status];
+}
+
+function toolVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}

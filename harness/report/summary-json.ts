@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { configError } from '../errors.ts';
+import { type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
+import { configsDir } from '../util/paths.ts';
+import { writeFileAtomic } from './atomic.ts';
+
+/**
+ * summary.json: the result model serialised (docs/summary-schema.md). Reading checks the
+ * schema name and version first, so a file from a newer zdh gets a clear message, then
+ * validates the shape with configs/schema/summary.schema.json.
+ */
+
+export const SUMMARY_FILE = 'summary.json';
+
+export const summarySchema: object = JSON.parse(
+  readFileSync(join(configsDir, 'schema', 'summary.schema.json'), 'utf8'),
+) as object;
+
+let validator: ValidateFunction | undefined;
+function validate(value: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(summarySchema);
+  return validator(value) ? [] : (validator.errors ?? []);
+}
+
+/** Two-space JSON with a final newline. Lone surrogates come out as \u escapes, so the file is valid UTF-8. */
+export function serialiseSummary(summary: RunSummary): string {
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}
+
+export function parseSummary(text: string, source: string): RunSummary {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw configError(`${source} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'the file is damaged or incomplete; render the run again from a complete summary.json',
+    });
+  }
+  const obj = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  if (obj['schema'] !== 'zdh-run-summary') {
+    throw configError(`${source} is not a zdh run summary (no "schema": "zdh-run-summary")`, {
+      hint: 'pass a run folder, or the summary.json that `zdh run` wrote in it',
+    });
+  }
+  if (typeof obj['version'] !== 'number' || obj['version'] > SUMMARY_VERSION || obj['version'] < 1) {
+    throw configError(
+      `${source} is summary version ${JSON.stringify(obj['version'])}; this zdh reads version ${SUMMARY_VERSION}`,
+      { hint: 'use the zdh that wrote the run, or a newer one' },
+    );
+  }
+  const errors = validate(value);
+  if (errors.length > 0) {
+    throw configError(`${source} does not match the run summary schema (version ${SUMMARY_VERSION})`, {
+      details: describe(errors),
+      hint: 'configs/schema/summary.schema.json and docs/summary-schema.md list every field',
+    });
+  }
+  return value as RunSummary;
+}
+
+export function readSummary(file: string): RunSummary {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw configError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        hint: 'a run folder holds summary.json once `zdh run` has started; check the path',
+      },
+    );
+  }
+  return parseSummary(text, file);
+}
+
+/**
+ * The summary of a run folder. `run.dir` is set to where the folder is now (it may have
+ * been moved or copied since the run), since artifact paths are relative to it.
+ */
+export function readRunSummary(runDir: string): RunSummary {
+  const summary = readSummary(join(runDir, SUMMARY_FILE));
+  return { ...summary, run: { ...summary.run, dir: resolve(runDir) } };
+}
+
+export function writeSummary(file: string, summary: RunSummary): void {
+  writeFileAtomic(file, serialiseSummary(summary));
+}
+
+/** Ajv errors as `path: problem` lines; oneOf/anyOf wrappers dropped when more specific ones exist. */
+function describe(errors: ErrorObject[]): string[] {
+  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  const list = specific.length > 0 ? specific : errors;
+  const lines = [
+    ...new Set(
+      list.map((e) => {
+        const where = e.instancePath === '' ? 'top level' : e.instancePath.slice(1).replace(/\//g, '.');
+        if (e.keyword === 'required')
+          return `${where}: missing field "${String(e.params['missingProperty'])}"`;
+        if (e.keyword === 'enum') {
+          return `${where}: must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+        }
+        return `${where}: ${e.message ?? e.keyword}`;
+      }),
+    ),
+  ];
+  return lines.length > 12 ? [...lines.slice(0, 12), `… and ${lines.length - 12} more`] : lines;
+}
