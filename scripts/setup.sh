@@ -12,6 +12,7 @@ packages=(
   linux-source-6.1                      # the default kernel source (/usr/src/linux-source-6.1.tar.xz)
   ndctl daxctl e2fsprogs xfsprogs       # guest tools for pmem/DAX, copied into the initramfs
   binutils                              # addr2line/nm for symbolising stack traces
+  libxml2-utils chromium fonts-dejavu-core  # tests: JUnit XSD validation, the HTML report in a real browser
 )
 
 missing=()

@@ -85,3 +85,33 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
 
 /** A Progress that prints nothing, for tests and --quiet. */
 export const silentProgress: Progress = { step() {}, detail() {}, warn() {}, done() {} };
+
+/**
+ * Also writes every step and warning (and details, sampled every `heartbeatMs`) as
+ * timestamped lines to a file, so a run folder keeps zdh's own story of the run.
+ */
+export function teeProgress(inner: Progress, write: (line: string) => void, heartbeatMs = 30_000): Progress {
+  let lastDetail = 0;
+  const line = (text: string): void => write(`${new Date().toISOString()} ${text}\n`);
+  return {
+    step(message) {
+      line(message);
+      inner.step(message);
+    },
+    detail(message) {
+      const t = Date.now();
+      if (t - lastDetail >= heartbeatMs) {
+        lastDetail = t;
+        line(`  ${message}`);
+      }
+      inner.detail(message);
+    },
+    warn(message) {
+      line(`warning: ${message}`);
+      inner.warn(message);
+    },
+    done() {
+      inner.done();
+    },
+  };
+}

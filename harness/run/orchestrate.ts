@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { buildKernel } from '../build/build-kernel.ts';
@@ -8,7 +9,7 @@ import type { MachineProfile } from '../machine/profile-rules.ts';
 import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
 import { finalise } from '../model/status.ts';
 import { interrupted, interruptSignal } from '../process/interrupt.ts';
-import type { Progress } from '../progress/progress.ts';
+import { type Progress, teeProgress } from '../progress/progress.ts';
 import type { Cell } from '../suite/matrix.ts';
 import { sha256 } from '../util/hash.ts';
 import { errorText, executeCell } from './execute-cell.ts';
@@ -48,8 +49,18 @@ export function defaultJobs(guestMemBytes: number): number {
   return Math.min(byCpu, byMem);
 }
 
-export async function orchestrate(a: OrchestrateArgs): Promise<RunSummary> {
-  prepareRunDir(a.runDir);
+export async function orchestrate(args: OrchestrateArgs): Promise<RunSummary> {
+  prepareRunDir(args.runDir);
+  const log = createWriteStream(join(args.runDir, 'zdh.log'), { flags: 'a' });
+  const a = { ...args, progress: teeProgress(args.progress, (l) => log.write(l)) };
+  try {
+    return await orchestrateIn(a);
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
+}
+
+async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
   const startedAt = new Date();
   let summary: RunSummary = {
     schema: 'zdh-run-summary',
