@@ -273,7 +273,7 @@ function cellSection(cell: CellResult): string {
     `source ${t(source)}`,
     k.patches.length > 0 ? `${k.patches.length} patch${k.patches.length === 1 ? '' : 'es'}` : 'no patches',
     k.configSha256 ? `config <code>${t(k.configSha256.slice(0, 12))}</code>` : null,
-    `machine <b>${t(m.name)}</b>${m.accel ? `, ${t(m.accel)}` : ''}${m.qemuVersion ? `, QEMU ${t(m.qemuVersion)}` : ''}`,
+    `machine <b>${t(m.name)}</b>${m.accel ? `, ${t(m.accel)}` : ''}${m.qemuVersion ? `, ${t(m.qemuVersion.startsWith('QEMU') ? m.qemuVersion : `QEMU ${m.qemuVersion}`)}` : ''}`,
     `took ${t(formatDuration(cell.durationS))}`,
   ].filter((s) => s !== null);
   const notes: string[] = [];

@@ -45,7 +45,10 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
   const dir = join(a.runDir, 'cells', cellDirName(a.cell.id));
   mkdirSync(dir, { recursive: true });
   // Everything `zdh repro` needs to run this cell again exactly.
-  writeFileSync(join(dir, 'cell.json'), `${JSON.stringify({ cell: a.cell, profile: a.profile, accel: a.accel }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'cell.json'),
+    `${JSON.stringify({ cell: a.cell, profile: a.profile, accel: a.accel }, null, 2)}\n`,
+  );
   const rel = (p: string | null): string | null => (p ? relative(a.runDir, p) : null);
   const base: CellResult = {
     id: a.cell.id,
@@ -64,7 +67,12 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     durationS: 0,
     workloads: a.cell.workloads.map((w) => emptyWorkload(w.name)),
     findings: [],
-    artifacts: { dir: relative(a.runDir, dir), console: null, buildLog: null, manifest: relative(a.runDir, join(dir, 'cell.json')) },
+    artifacts: {
+      dir: relative(a.runDir, dir),
+      console: null,
+      buildLog: null,
+      manifest: relative(a.runDir, join(dir, 'cell.json')),
+    },
   };
   if (!a.build) {
     return finish({ ...base, error: a.buildError ?? 'the kernel was not built' }, started);
@@ -121,7 +129,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     const last = results[results.length - 1];
     return {
       name: w.name,
-      status: workloadStatus(results, w.steps.length),
+      status: w.skipReason === undefined ? workloadStatus(results, w.steps.length) : 'passed',
       exitStatus: last?.status ?? null,
       durationS: stepSeconds(results),
       cases,

@@ -14,7 +14,7 @@ import type { Cell } from '../suite/matrix.ts';
 import { sha256 } from '../util/hash.ts';
 import { errorText, executeCell } from './execute-cell.ts';
 import { writeRunManifest } from './manifest.ts';
-import { prepareRunDir, writeAtomic } from './run-folder.ts';
+import { linkTopLevel, prepareRunDir, writeAtomic } from './run-folder.ts';
 import type { ApplyExpectations, PlanCell } from './workload-plan.ts';
 
 /**
@@ -157,6 +157,11 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
         result = { ...pendingCell(cell), error: errorText(error) };
       }
       summary.cells[index] = result;
+      if (index === 0) {
+        // The first cell's logs at the top of the run folder, where a person looks first.
+        if (result.artifacts.console) linkTopLevel(a.runDir, 'console.log', join(a.runDir, result.artifacts.console));
+        if (result.artifacts.buildLog) linkTopLevel(a.runDir, 'build.log', join(a.runDir, result.artifacts.buildLog));
+      }
       const f = result.findings.length;
       a.progress.step(
         `[${index + 1}/${a.cells.length}] ${cell.id}: ${result.status}${f ? ` (${f} kernel finding${f > 1 ? 's' : ''})` : ''}`,

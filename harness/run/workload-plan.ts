@@ -13,6 +13,8 @@ import type { WorkloadRef } from '../suite/suite.ts';
 export interface PlannedWorkload {
   name: string;
   steps: StepSpec[];
+  /** Set when the workload cannot run on this machine or kernel (its needs are not met). */
+  skipReason?: string;
   /** Cases from this workload's step results (one per test case, 'missing' for those never reported). */
   cases(results: readonly StepResult[]): CaseResult[];
 }

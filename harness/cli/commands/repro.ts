@@ -21,29 +21,43 @@ import type { RegisterCommand } from './index.ts';
 export const registerRepro: RegisterCommand = (program, result) =>
   program
     .command('repro')
-    .description('run a cell of a saved run again, exactly (same kernel inputs, machine profile, accelerator, workloads)')
+    .description(
+      'run a cell of a saved run again, exactly (same kernel inputs, machine profile, accelerator, workloads)',
+    )
     .argument('<run-dir>', 'a run folder written by `zdh run`')
     .option('--cell <id>', 'the cell to run again (default: the first that failed, else the first)')
     .option('--out <dir>', 'run folder for the new run')
     .action(async (runDirArg: string, flags: { cell?: string; out?: string }) => {
       const runDir = resolve(runDirArg);
       const summaryPath = join(runDir, 'summary.json');
-      if (!existsSync(summaryPath)) throw usageError(`${runDir} has no summary.json`, 'pass a folder written by `zdh run`');
+      if (!existsSync(summaryPath))
+        throw usageError(`${runDir} has no summary.json`, 'pass a folder written by `zdh run`');
       const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
       const chosen = flags.cell
         ? summary.cells.find((c) => c.id === flags.cell)
         : (summary.cells.find((c) => c.status === 'failed' || c.status === 'error') ?? summary.cells[0]);
       if (!chosen) {
-        throw usageError(`no cell ${flags.cell ?? ''} in ${runDir}`, `cells: ${summary.cells.map((c) => c.id).join(', ')}`);
+        throw usageError(
+          `no cell ${flags.cell ?? ''} in ${runDir}`,
+          `cells: ${summary.cells.map((c) => c.id).join(', ')}`,
+        );
       }
       const cellFile = join(runDir, 'cells', cellDirName(chosen.id), 'cell.json');
-      if (!existsSync(cellFile)) throw usageError(`${cellFile} is missing: the cell never started, so there is nothing exact to repeat`);
-      const saved = JSON.parse(readFileSync(cellFile, 'utf8')) as { cell: Cell; profile: MachineProfile; accel: AccelRequest };
+      if (!existsSync(cellFile))
+        throw usageError(
+          `${cellFile} is missing: the cell never started, so there is nothing exact to repeat`,
+        );
+      const saved = JSON.parse(readFileSync(cellFile, 'utf8')) as {
+        cell: Cell;
+        profile: MachineProfile;
+        accel: AccelRequest;
+      };
       const progress = createProgress();
       // The same patches by content, or say what changed.
       const now = expandPatches(saved.cell.kernel.spec.patches).map((p) => p.sha256);
       const then = chosen.kernel.patches.map((p) => p.sha256);
-      if (then.length && then.join() !== now.join()) progress.warn('the patch files changed since that run; running with their current content');
+      if (then.length && then.join() !== now.join())
+        progress.warn('the patch files changed since that run; running with their current content');
       const out = resolve(flags.out ?? defaultRunDir(`repro-${cellDirName(chosen.id)}`));
       const qemuVersion = await runCapture('qemu-system-x86_64', ['--version'])
         .then((v) => v.split('\n')[0] ?? null)
@@ -65,6 +79,9 @@ export const registerRepro: RegisterCommand = (program, result) =>
         onSummary: (s) => writeReports(s, out),
       });
       progress.done();
-      process.stderr.write(`${renderTerminal(rerun, { tty: Boolean(process.stderr.isTTY) })}\n`);
+      const paths = writeReports(rerun, out);
+      process.stderr.write(
+        `${renderTerminal(rerun, { tty: Boolean(process.stderr.isTTY), paths, runDir: out })}\n`,
+      );
       result.code = RUN_EXIT_CODE[rerun.run.status];
     });

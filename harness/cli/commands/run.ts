@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import { usageError } from '../../errors.ts';
+import { LAYER } from '../../kconfig/fragments.ts';
+import type { AccelRequest } from '../../machine/accel.ts';
+import { loadProfile } from '../../machine/profile.ts';
+import { RUN_EXIT_CODE } from '../../model/status.ts';
+import { runCapture } from '../../process/run.ts';
+import { createProgress } from '../../progress/progress.ts';
+import { renderTerminal } from '../../report/terminal.ts';
+import { writeReports } from '../../report/write-all.ts';
+import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
+import { defaultJobs, orchestrate } from '../../run/orchestrate.ts';
+import { defaultRunDir } from '../../run/run-folder.ts';
+import { expandMatrix, parseShard, shardCells } from '../../suite/matrix.ts';
+import { loadSuite, type Suite, shippedSuites } from '../../suite/suite.ts';
+import { VERSION } from '../main.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface RunFlags {
+  suite: string;
+  out?: string;
+  jobs?: number;
+  shard?: string;
+  accel: AccelRequest;
+  workload?: string[];
+  machine?: string[];
+  patches?: string[];
+  config?: string[];
+  repeat?: number;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const registerRun: RegisterCommand = (program, result) => {
+  const cmd = program
+    .command('run')
+    .description('build, boot, run the workloads, read the kernel log and report: the main job')
+    .option(
+      '--suite <name|file>',
+      `suite to run (${shippedSuites().join(', ') || 'configs/suites/*.yaml'})`,
+      'default',
+    )
+    .option('--out <dir>', 'run folder (default: ./zdh-runs/<time>-<suite>)')
+    .addOption(new Option('--jobs <n>', 'VMs at once (default: from cores and memory)').argParser(positive))
+    .option('--shard <i/n>', 'run slice I of N of the matrix (for CI fan-out; merge with `zdh merge`)')
+    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option('--workload <name>', 'run only these workloads (repeatable; any known workload)', collect)
+    .option(
+      '--machine <name|file>',
+      'run on these machine profiles instead of the suite’s (repeatable)',
+      collect,
+    )
+    .option('--patches <path>', 'add a patch, folder or series to every kernel (repeatable)', collect)
+    .option(
+      '--config <fragment>',
+      'add a kconfig fragment to every kernel (repeatable; overrides the suite)',
+      collect,
+    )
+    .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positive))
+    .option('--json', 'print summary.json on stdout at the end')
+    .action(async (flags: RunFlags) => {
+      const progress = createProgress();
+      const suite = narrow(loadSuite(flags.suite), flags);
+      const cells = expandMatrix(suite);
+      const shard = flags.shard ? parseShard(flags.shard) : null;
+      const mine = shard ? shardCells(cells, shard) : cells;
+      if (mine.length === 0)
+        throw usageError(`shard ${flags.shard} of suite ${suite.name} has no cells`, 'use fewer shards');
+      const runDir = resolve(flags.out ?? defaultRunDir(suite.name));
+      const guestMem = loadProfile(suite.machines[0]).memory;
+      const jobs = flags.jobs ?? defaultJobs(guestMem);
+      progress.step(
+        `suite ${suite.name}: ${mine.length} cell(s)${shard ? ` (shard ${shard.index}/${shard.count} of ${cells.length})` : ''}, ${jobs} at a time; run folder ${runDir}`,
+      );
+      const qemuVersion = await runCapture('qemu-system-x86_64', ['--version'])
+        .then((v) => v.split('\n')[0] ?? null)
+        .catch(() => null);
+      const summary = await orchestrate({
+        cells: mine,
+        suite: suite.name,
+        runDir,
+        command: process.argv.slice(2),
+        jobs,
+        accel: flags.accel,
+        shard,
+        planCell: defaultPlanCell,
+        applyExpectations: defaultApplyExpectations,
+        progress,
+        toolVersion: VERSION,
+        qemuVersion,
+        onSummary: (s) => writeReports(s, runDir),
+      });
+      progress.done();
+      const paths = writeReports(summary, runDir);
+      process.stderr.write(
+        `${renderTerminal(summary, { tty: Boolean(process.stderr.isTTY), paths, runDir })}\n`,
+      );
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      result.code = RUN_EXIT_CODE[summary.run.status];
+    });
+  return cmd;
+};
+
+/** Command-line narrowing and extension of a suite, without editing it. */
+export function narrow(
+  suite: Suite,
+  f: Pick<RunFlags, 'workload' | 'machine' | 'patches' | 'config' | 'repeat'>,
+): Suite {
+  return {
+    ...suite,
+    kernels: suite.kernels.map((k) => ({
+      ...k,
+      spec: {
+        ...k.spec,
+        patches: [...k.spec.patches, ...(f.patches ?? []).map((p) => resolve(p))],
+        fragments: [
+          ...k.spec.fragments,
+          ...(f.config ?? []).map((ref) => ({ ref, layer: LAYER.commandLine })),
+        ],
+      },
+    })),
+    machines: f.machine ?? suite.machines,
+    workloads: f.workload
+      ? f.workload.map((name) => suite.workloads.find((w) => w.name === name) ?? { name })
+      : suite.workloads,
+    repeats: f.repeat ?? suite.repeats,
+  };
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`expected a positive whole number, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,56 @@
+import type { CaseResult } from '../model/result.ts';
+import { prepareWorkloads } from '../workloads/prepare.ts';
+import { parseWorkloadOutput } from '../workloads/results.ts';
+import type { ApplyExpectations, PlanCell, PlannedWorkload } from './workload-plan.ts';
+
+/**
+ * The run pipeline's binding to the workloads layer: declarations from configs/workloads/
+ * and kselftests/, programs built for the guest from guests/probes/ and the kernel tree
+ * under test, one guest step per workload, results parsed from each step's output.
+ */
+export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onProgress }) => {
+  onProgress(`preparing ${workloads.length} workload(s)`);
+  const plan = await prepareWorkloads(
+    workloads.map((w) => ({ name: w.name, ...(w.params ? { params: w.params } : {}) })),
+    build,
+    profile,
+  );
+  const timeouts = new Map(workloads.filter((w) => w.timeout !== undefined).map((w) => [w.name, w.timeout!]));
+  const planned: PlannedWorkload[] = plan.workloads.map((pw) => {
+    const override = timeouts.get(pw.name);
+    const step = override === undefined ? pw.step : { ...pw.step, timeoutS: override };
+    return {
+      name: pw.name,
+      steps: [step],
+      cases: (results) => {
+        const r = results[0];
+        const outcome = parseWorkloadOutput(pw, {
+          state: r?.state ?? 'not-run',
+          status: r?.status,
+          output: r?.output ?? '',
+        });
+        return outcome.cases.map(
+          (c): CaseResult => ({ name: c.name, status: c.status, message: c.reason ?? null, durationS: null }),
+        );
+      },
+    };
+  });
+  const skipped: PlannedWorkload[] = plan.skipped.map((s) => ({
+    name: s.name,
+    steps: [],
+    skipReason: s.reasons.join('; '),
+    cases: () => [
+      { name: 'needs', status: 'skip', message: `not run here: ${s.reasons.join('; ')}`, durationS: null },
+    ],
+  }));
+  // Keep the suite's order.
+  const byName = new Map([...planned, ...skipped].map((w) => [w.name, w]));
+  return {
+    workloads: workloads.map((w) => byName.get(w.name)).filter((w): w is PlannedWorkload => w !== undefined),
+    files: plan.files,
+    cmdlineExtra: [],
+  };
+};
+
+/** Known failures of a kernel/accelerator, from configs/expectations/ (none until loaded). */
+export const defaultApplyExpectations: ApplyExpectations = ({ cases }) => cases;

@@ -1,0 +1,95 @@
+import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../harness/model/result.ts';
+import { zdh } from '../helpers/zdh.ts';
+
+// `zdh run` for real: the default kernel (cached by the build tests), real QEMU guests,
+// real workloads. The smoke suite is what CI runs on every change.
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
+const xsd = join(fixtures, 'junit', 'junit.xsd');
+const readSummary = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+
+async function xmllint(file: string): Promise<string> {
+  const res = await execa('xmllint', ['--noout', '--schema', xsd, file], { reject: false });
+  return `${res.exitCode}:${res.stderr.trim().split('\n').pop()}`;
+}
+
+describe('zdh run (real guests)', () => {
+  it('runs the smoke suite on the clean default kernel: exit 0 and every artifact in the run folder', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'zdh-run-smoke-'));
+    const res = await zdh(['run', '--suite', 'smoke', '--out', out]);
+    const summary = readSummary(out);
+    const failures = summary.cells.flatMap((c) =>
+      c.workloads.flatMap((w) =>
+        w.cases
+          .filter((k) => ['fail', 'missing', 'xpass'].includes(k.status))
+          .map((k) => `${w.name}: ${k.name}: ${k.message}`),
+      ),
+    );
+    expect({
+      code: res.code,
+      failures,
+      findings: summary.cells.flatMap((c) => c.findings.map((f) => f.title)),
+    }).toEqual({ code: 0, failures: [], findings: [] });
+    expect(summary.run.status).toBe('passed');
+    expect(summary.totals.cases.pass).toBeGreaterThan(50);
+    for (const name of [
+      'junit.xml',
+      'summary.json',
+      'report.html',
+      'manifest.json',
+      'zdh.log',
+      'console.log',
+    ]) {
+      expect(existsSync(join(out, name)), name).toBe(true);
+    }
+    const cell = summary.cells[0]!;
+    expect(existsSync(join(out, cell.artifacts.buildLog!))).toBe(true);
+    expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/zdh: step begin hmm-tests/);
+    expect(await xmllint(join(out, 'junit.xml'))).toMatch(/^0:/);
+    expect(cell.machine.accel).toMatch(/^(kvm|tcg)$/);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      builds: { cacheKey: string }[];
+    };
+    expect(manifest.builds[0]!.cacheKey).toBe(cell.kernel.cacheKey);
+    expect(res.stderr).toContain(realpathSync(out));
+  });
+
+  it('fails with exit 1 on a patch that breaks device-private refcounting, naming the workload in all outputs', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'zdh-run-broken-'));
+    const patch = join(fixtures, 'kernel-patches', 'migrate-device-missing-put.patch');
+    const res = await zdh([
+      'run',
+      '--suite',
+      'smoke',
+      '--workload',
+      'hmm-stress',
+      '--patches',
+      patch,
+      '--out',
+      out,
+    ]);
+    expect(res.code).toBe(1);
+    const summary = readSummary(out);
+    const cell = summary.cells[0]!;
+    expect(cell.kernel.patches.map((p) => p.name)).toEqual(['migrate-device-missing-put.patch']);
+    expect(cell.status).toBe('failed');
+    // The leaked page reference keeps test_hmm's pgmap alive: rmmod hangs in memunmap_pages.
+    const finding = cell.findings.find((f) => /memunmap_pages|hung/.test(f.title));
+    expect(finding, JSON.stringify(cell.findings.map((f) => f.title))).toBeDefined();
+    expect(finding!.workload).toBe('hmm-stress');
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toContain(
+      `kernel: ${finding!.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
+    );
+    expect(junit).toMatch(/testsuite name="[^"]*\/hmm-stress"/);
+    expect(await xmllint(join(out, 'junit.xml'))).toMatch(/^0:/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('hmm-stress');
+    expect(html).toContain(finding!.title.split(' ').slice(-1)[0]!);
+  });
+});
