@@ -17,7 +17,10 @@ const root = join(import.meta.dirname, '..');
 const warm = process.argv.includes('--warm');
 const keep = process.argv.includes('--keep');
 const cache = warm ? undefined : mkdtempSync(join(tmpdir(), 'zdh-bench-'));
-const env: Record<string, string | undefined> = { ...process.env, ...(cache ? { ZDH_CACHE_DIR: cache } : {}) };
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  ...(cache ? { ZDH_CACHE_DIR: cache } : {}),
+};
 if (cache) delete env['CCACHE_DIR'];
 // A one-file patch that no earlier run has built: the fixture with a unique comment.
 const patch = join(mkdtempSync(join(tmpdir(), 'zdh-bench-patch-')), 'one-file.patch');

@@ -95,7 +95,14 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
 
   // Slots follow a configuration's identity (which fragments, not their content): kbuild
   // rebuilds incrementally when a fragment changes, a new slot would rebuild everything.
-  const slot = slotFor(cache, slotKey(source.family, spec.base, fragments.map((f) => ({ layer: f.layer, sha256: f.name }))));
+  const slot = slotFor(
+    cache,
+    slotKey(
+      source.family,
+      spec.base,
+      fragments.map((f) => ({ layer: f.layer, sha256: f.name })),
+    ),
+  );
   return withLock(
     slot.dir,
     async () => {

@@ -159,8 +159,10 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
       summary.cells[index] = result;
       if (index === 0) {
         // The first cell's logs at the top of the run folder, where a person looks first.
-        if (result.artifacts.console) linkTopLevel(a.runDir, 'console.log', join(a.runDir, result.artifacts.console));
-        if (result.artifacts.buildLog) linkTopLevel(a.runDir, 'build.log', join(a.runDir, result.artifacts.buildLog));
+        if (result.artifacts.console)
+          linkTopLevel(a.runDir, 'console.log', join(a.runDir, result.artifacts.console));
+        if (result.artifacts.buildLog)
+          linkTopLevel(a.runDir, 'build.log', join(a.runDir, result.artifacts.buildLog));
       }
       const f = result.findings.length;
       a.progress.step(

@@ -3,7 +3,10 @@ import { createProgress, teeProgress } from '../../../harness/progress/progress.
 
 function fakeStream(isTTY: boolean) {
   const out: string[] = [];
-  return { out, stream: { isTTY, columns: 60, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream };
+  return {
+    out,
+    stream: { isTTY, columns: 60, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream,
+  };
 }
 
 describe('progress', () => {
