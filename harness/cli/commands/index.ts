@@ -6,6 +6,8 @@ import { registerBuild } from './build.ts';
 import { registerCache } from './cache.ts';
 import { registerMerge } from './merge.ts';
 import { registerReport } from './report.ts';
+import { registerRepro } from './repro.ts';
+import { registerRun } from './run.ts';
 import { registerScan } from './scan.ts';
 import { registerShell } from './shell.ts';
 
@@ -14,6 +16,7 @@ export type RegisterCommand = (program: Command, result: { code: number }) => Co
 
 /** Every zdh command, in the order `zdh --help` lists them. */
 export const commands: readonly RegisterCommand[] = [
+  registerRun,
   registerBuild,
   registerBoot,
   registerShell,
@@ -21,6 +24,7 @@ export const commands: readonly RegisterCommand[] = [
   registerScan,
   registerReport,
   registerMerge,
+  registerRepro,
   registerBisect,
   registerBisectStep,
 ];
