@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Under `git bisect run`, exit codes 1-127 are verdicts: a broken set-up must abort (128).
+const setupFailure = process.argv[2] === 'bisect-step' ? 128 : 2;
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 24 && !(major === 22 && minor >= 18)) {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
@@ -15,7 +17,7 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
     process.stderr.write(
       `zdh: needs Node >= 24 (this is ${process.version}); run the README's set-up command (bash scripts/setup.sh) first\n`,
     );
-    process.exit(2);
+    process.exit(setupFailure);
   }
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
@@ -25,10 +27,10 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
   }
   child.on('error', (error) => {
     process.stderr.write(`zdh: cannot start ${pinned}: ${error.message}\n`);
-    process.exit(2);
+    process.exit(setupFailure);
   });
   child.on('exit', (code, signal) => {
-    process.exitCode = code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 2);
+    process.exitCode = code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : setupFailure);
   });
 } else {
   const { main } = await import('../harness/cli/main.ts');
