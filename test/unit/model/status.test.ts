@@ -3,7 +3,10 @@ import type { CellResult, WorkloadResult } from '../../../harness/model/result.t
 import { cellStatus, RUN_EXIT_CODE, runStatus, totals } from '../../../harness/model/status.ts';
 import type { Finding } from '../../../harness/scan/types.ts';
 
-const workload = (cases: WorkloadResult['cases'], status: WorkloadResult['status'] = 'passed'): WorkloadResult => ({
+const workload = (
+  cases: WorkloadResult['cases'],
+  status: WorkloadResult['status'] = 'passed',
+): WorkloadResult => ({
   name: 'hmm-tests',
   status,
   exitStatus: 0,
@@ -12,10 +15,25 @@ const workload = (cases: WorkloadResult['cases'], status: WorkloadResult['status
   output: null,
   consoleLines: null,
 });
-const kase = (name: string, status: WorkloadResult['cases'][number]['status']) => ({ name, status, message: null, durationS: null });
+const kase = (name: string, status: WorkloadResult['cases'][number]['status']) => ({
+  name,
+  status,
+  message: null,
+  durationS: null,
+});
 const cell = (over: Partial<CellResult> = {}): CellResult => ({
   id: 'k@m#1',
-  kernel: { name: 'k', release: '6.1', cacheKey: 'x', source: { kind: 'tarball', location: '/t', id: 'i' }, patches: [], base: 'tinyconfig', fragments: [], configSha256: null, toolchain: null },
+  kernel: {
+    name: 'k',
+    release: '6.1',
+    cacheKey: 'x',
+    source: { kind: 'tarball', location: '/t', id: 'i' },
+    patches: [],
+    base: 'tinyconfig',
+    fragments: [],
+    configSha256: null,
+    toolchain: null,
+  },
   machine: { name: 'm', accel: 'tcg', accelReason: null, qemuVersion: null, cmdline: [] },
   repeat: 1,
   status: 'pending',
@@ -27,7 +45,11 @@ const cell = (over: Partial<CellResult> = {}): CellResult => ({
   artifacts: { dir: '.', console: null, buildLog: null, manifest: null },
   ...over,
 });
-const finding = { title: 'BUG: Bad page state in put_page', category: 'bad-page-state', workload: 'hmm-tests' } as unknown as Finding;
+const finding = {
+  title: 'BUG: Bad page state in put_page',
+  category: 'bad-page-state',
+  workload: 'hmm-tests',
+} as unknown as Finding;
 
 describe('verdicts', () => {
   it('passes a cell whose cases pass, skip or fail as expected, with a clean log', () => {
@@ -35,7 +57,8 @@ describe('verdicts', () => {
   });
 
   it('fails a cell on a failing, missing or unexpectedly passing case', () => {
-    for (const s of ['fail', 'missing', 'xpass'] as const) expect(cellStatus(cell({ workloads: [workload([kase('a', s)])] }))).toBe('failed');
+    for (const s of ['fail', 'missing', 'xpass'] as const)
+      expect(cellStatus(cell({ workloads: [workload([kase('a', s)])] }))).toBe('failed');
   });
 
   it('fails a cell on any kernel finding, even when every case passed (expectations never hide a BUG)', () => {
@@ -56,7 +79,12 @@ describe('verdicts', () => {
     expect(runStatus([passed, errored], false)).toBe('error');
     expect(runStatus([errored, failed], false)).toBe('failed');
     expect(runStatus([passed], true)).toBe('interrupted');
-    expect([RUN_EXIT_CODE.passed, RUN_EXIT_CODE.failed, RUN_EXIT_CODE.error, RUN_EXIT_CODE.interrupted]).toEqual([0, 1, 2, 130]);
+    expect([
+      RUN_EXIT_CODE.passed,
+      RUN_EXIT_CODE.failed,
+      RUN_EXIT_CODE.error,
+      RUN_EXIT_CODE.interrupted,
+    ]).toEqual([0, 1, 2, 130]);
   });
 
   it('counts cases, findings and distinct finding titles', () => {

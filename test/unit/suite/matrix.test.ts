@@ -5,7 +5,11 @@ import { suiteFromYaml } from '../../../harness/suite/suite.ts';
 
 const suite = suiteFromYaml(
   {
-    kernels: [{ name: 'clean' }, { name: 'patched', patches: ['x.patch'] }, { name: 'nodebug', config: ['no-debug'] }],
+    kernels: [
+      { name: 'clean' },
+      { name: 'patched', patches: ['x.patch'] },
+      { name: 'nodebug', config: ['no-debug'] },
+    ],
     machines: ['default', 'small'],
     workloads: ['hmm-tests', { name: 'dp-stress', params: { seconds: 30 }, timeout: 120 }],
     matrix: { exclude: [{ kernel: 'nodebug', machine: 'small' }] },
@@ -29,12 +33,22 @@ describe('expandMatrix', () => {
       'nodebug@default#1',
       'nodebug@default#2',
     ]);
-    expect(cells[0]!.workloads).toEqual([{ name: 'hmm-tests' }, { name: 'dp-stress', params: { seconds: 30 }, timeout: 120 }]);
+    expect(cells[0]!.workloads).toEqual([
+      { name: 'hmm-tests' },
+      { name: 'dp-stress', params: { seconds: 30 }, timeout: 120 },
+    ]);
     expect(cells[4]!.kernel.spec.patches).toEqual(['/suites/x.patch']);
   });
 
   it('keeps only included pairs when include is given', () => {
-    const only = suiteFromYaml({ ...{ kernels: [{ name: 'a' }, { name: 'b' }], machines: ['m1', 'm2'] }, workloads: ['w'], matrix: { include: [{ kernel: 'b', machine: 'm2' }, { kernel: 'a' }] } }, '/s.yaml');
+    const only = suiteFromYaml(
+      {
+        ...{ kernels: [{ name: 'a' }, { name: 'b' }], machines: ['m1', 'm2'] },
+        workloads: ['w'],
+        matrix: { include: [{ kernel: 'b', machine: 'm2' }, { kernel: 'a' }] },
+      },
+      '/s.yaml',
+    );
     expect(expandMatrix(only).map((c) => c.id)).toEqual(['a@m1#1', 'a@m2#1', 'b@m2#1']);
   });
 
@@ -46,8 +60,15 @@ describe('expandMatrix', () => {
   });
 
   it('rejects a matrix entry that names an unknown kernel, and duplicate kernel names', () => {
-    expect(() => suiteFromYaml({ kernels: [{ name: 'a' }], workloads: ['w'], matrix: { exclude: [{ kernel: 'zz' }] } }, '/s.yaml')).toThrow(/names kernel "zz"/);
-    expect(() => suiteFromYaml({ kernels: [{ name: 'a' }, { name: 'a' }], workloads: ['w'] }, '/s.yaml')).toThrow(ZdhError);
+    expect(() =>
+      suiteFromYaml(
+        { kernels: [{ name: 'a' }], workloads: ['w'], matrix: { exclude: [{ kernel: 'zz' }] } },
+        '/s.yaml',
+      ),
+    ).toThrow(/names kernel "zz"/);
+    expect(() =>
+      suiteFromYaml({ kernels: [{ name: 'a' }, { name: 'a' }], workloads: ['w'] }, '/s.yaml'),
+    ).toThrow(ZdhError);
   });
 });
 
