@@ -1,3 +1,4 @@
+import { applyRunExpectations } from '../expectations/index.ts';
 import type { CaseResult } from '../model/result.ts';
 import { prepareWorkloads } from '../workloads/prepare.ts';
 import { parseWorkloadOutput } from '../workloads/results.ts';
@@ -52,5 +53,5 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
   };
 };
 
-/** Known failures of a kernel/accelerator, from configs/expectations/ (none until loaded). */
-export const defaultApplyExpectations: ApplyExpectations = ({ cases }) => cases;
+/** Known failures of a kernel/accelerator, from configs/expectations/. */
+export const defaultApplyExpectations: ApplyExpectations = (args) => applyRunExpectations(args);

@@ -115,6 +115,10 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
   };
   const scan = existsSync(machine.consoleLog) ? await scanConsoleLog(machine.consoleLog) : undefined;
   const byStep = new Map(machine.steps.map((s) => [s.name, s]));
+  const findings = (scan?.findings ?? []).map((f) => ({
+    ...f,
+    workload: workloadOfStep(f.workload, plan.workloads),
+  }));
   const workloads: WorkloadResult[] = plan.workloads.map((w) => {
     const results = w.steps.map((s) => byStep.get(s.name)).filter((r): r is StepResult => r !== undefined);
     const cases = a.applyExpectations({
@@ -122,6 +126,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
       cases: w.cases(results),
       kernelRelease: build.kernelRelease,
       accel: machine.accel.used,
+      findings,
     });
     const lines = w.steps
       .map((s) => scan?.stepLines.get(s.name))
@@ -129,7 +134,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     const last = results[results.length - 1];
     return {
       name: w.name,
-      status: w.skipReason === undefined ? workloadStatus(results, w.steps.length) : 'passed',
+      status: w.skipReason === undefined ? workloadStatus(results, w.steps.length, cases) : 'passed',
       exitStatus: last?.status ?? null,
       durationS: stepSeconds(results),
       cases,
@@ -139,10 +144,6 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
         : null,
     };
   });
-  const findings = (scan?.findings ?? []).map((f) => ({
-    ...f,
-    workload: workloadOfStep(f.workload, plan.workloads),
-  }));
   return finish(
     {
       ...base,
@@ -184,12 +185,22 @@ function workloadOfStep(
   return workloads.find((w) => w.steps.some((s) => s.name === step))?.name ?? step;
 }
 
-function workloadStatus(results: readonly StepResult[], expected: number): WorkloadStatus {
+function workloadStatus(
+  results: readonly StepResult[],
+  expected: number,
+  cases: readonly CaseResult[],
+): WorkloadStatus {
   if (results.length === 0 || results.every((r) => r.state === 'not-run')) return 'not-run';
   if (results.some((r) => r.state === 'timeout')) return 'timeout';
   if (results.some((r) => r.state === 'incomplete') || results.length < expected) return 'incomplete';
   if (results.some((r) => r.state === 'not-run')) return 'incomplete';
-  return results.every((r) => r.status === 0) ? 'passed' : 'failed';
+  if (results.every((r) => r.status === 0)) return 'passed';
+  // A non-zero exit is explained when the workload reported failures; if every one of
+  // them is an expected failure, the workload passes. An unexplained exit fails.
+  const explainedOnlyByExpected =
+    cases.some((c) => c.status === 'xfail') &&
+    !cases.some((c) => c.status === 'fail' || c.status === 'missing' || c.status === 'xpass');
+  return explainedOnlyByExpected ? 'passed' : 'failed';
 }
 
 function stepSeconds(results: readonly StepResult[]): number | null {

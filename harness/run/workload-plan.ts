@@ -32,10 +32,14 @@ export type PlanCell = (args: {
   onProgress: (message: string) => void;
 }) => Promise<CellPlan>;
 
-/** Applies expectations (known failures of a kernel/accelerator) to a workload's cases. */
+/**
+ * Applies expectations (known failures of a kernel/accelerator) to a workload's cases.
+ * The cell's findings come along so that an expectation never hides a kernel BUG.
+ */
 export type ApplyExpectations = (args: {
   workload: string;
   cases: CaseResult[];
   kernelRelease: string;
   accel: string;
+  findings: readonly { workload: string; title: string }[];
 }) => CaseResult[];

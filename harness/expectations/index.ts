@@ -1,0 +1,53 @@
+/**
+ * The run pipeline's entry to expectations: one workload's cases (in the result model's
+ * shape) in, judged cases out. The cell's kernel-log findings are a required input, so
+ * that an expectation can never hide a BUG found in the log.
+ *
+ *   const judged = applyRunExpectations({ workload, cases, kernelRelease, accel, findings });
+ */
+import type { CaseResult } from '../model/result.ts';
+import { loadExpectations } from './load.ts';
+import { type Accel, applyExpectations, type ExpectationFile, type FindingRef } from './match.ts';
+
+export { loadExpectations } from './load.ts';
+export type { ExpectationFile, FindingRef, JudgedCase, Judgement } from './match.ts';
+export { applyExpectations } from './match.ts';
+
+let loaded: ExpectationFile[] | undefined;
+
+export function applyRunExpectations(
+  args: {
+    workload: string;
+    cases: readonly CaseResult[];
+    kernelRelease: string;
+    accel: string;
+    /** The cell's findings, each with the workload (step) it was attributed to. */
+    findings: readonly FindingRef[];
+  },
+  files?: readonly ExpectationFile[],
+): CaseResult[] {
+  loaded ??= files === undefined ? loadExpectations() : undefined;
+  const accel: Accel = args.accel === 'kvm' ? 'kvm' : 'tcg';
+  const judged = applyExpectations(
+    [
+      {
+        workload: args.workload,
+        cases: args.cases.map((c) => ({
+          name: c.name,
+          // Cases that were already judged (xfail/xpass) are left as they are.
+          status: c.status === 'xfail' || c.status === 'xpass' ? 'skip' : c.status,
+          reason: c.message ?? undefined,
+          log: [],
+        })),
+      },
+    ],
+    args.findings,
+    files ?? loaded ?? [],
+    { kernelRelease: args.kernelRelease, accel },
+  );
+  return args.cases.map((c, i) => {
+    if (c.status === 'xfail' || c.status === 'xpass') return c;
+    const j = judged.cases[i]!;
+    return { ...c, status: j.status, message: j.message };
+  });
+}

@@ -1,0 +1,184 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveBuild } from '../../harness/build/resolve.ts';
+import type { BuildRecord } from '../../harness/build/types.ts';
+import { applyExpectations, type JudgedCase, loadExpectations } from '../../harness/expectations/index.ts';
+import { loadProfile } from '../../harness/machine/profile.ts';
+import { type MachineResult, runMachine } from '../../harness/machine/runner.ts';
+import { scanConsoleLog } from '../../harness/run/scan-console.ts';
+import type { WorkloadRequest } from '../../harness/workloads/plan.ts';
+import { prepareWorkloads, workloadOutcomes } from '../../harness/workloads/prepare.ts';
+import type { WorkloadOutcome } from '../../harness/workloads/results.ts';
+import { zdh } from '../helpers/zdh.ts';
+
+// Real guests: the default build (Debian's 6.1, built by `zdh build` if not cached) on the
+// default machine under TCG, through the machine runner. Each test boots one VM.
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'kernel-patches');
+
+interface Run {
+  machine: MachineResult;
+  outcomes: WorkloadOutcome[];
+  judged: JudgedCase[];
+  findings: { workload: string; title: string }[];
+  wallS: number;
+}
+
+async function runWorkloads(build: BuildRecord, requests: WorkloadRequest[]): Promise<Run> {
+  const profile = loadProfile('default');
+  const plan = await prepareWorkloads(requests, build, profile);
+  expect(plan.skipped).toEqual([]);
+  const started = performance.now();
+  const machine = await runMachine({
+    build,
+    profile,
+    steps: plan.steps,
+    outDir: mkdtempSync(join(tmpdir(), 'zdh-workloads-')),
+    accel: 'tcg',
+    image: { files: plan.files },
+  });
+  const wallS = (performance.now() - started) / 1000;
+  const outcomes = workloadOutcomes(plan, machine);
+  const scan = await scanConsoleLog(machine.consoleLog);
+  const findings = scan.findings.map((f) => ({ workload: f.workload, title: f.title }));
+  const judged = applyExpectations(
+    outcomes.map((o) => ({ workload: o.name, cases: o.cases })),
+    findings,
+    loadExpectations(),
+    { kernelRelease: build.kernelRelease, accel: 'tcg' },
+  ).cases;
+  console.log(
+    `${requests.map((r) => r.name).join(', ')}: ${wallS.toFixed(1)} s wall under TCG; ${judged.length} cases; ` +
+      `findings: ${findings.map((f) => `${f.workload}: ${f.title}`).join('; ') || 'none'}`,
+  );
+  return { machine, outcomes, judged, findings, wallS };
+}
+
+const byName = (r: Run, workload: string, name: string): JudgedCase | undefined =>
+  r.judged.find((c) => c.workload === workload && c.name === name);
+
+/** Builds the default kernel with one fixture patch through the CLI (as a user would). */
+async function patchedBuild(patch: string): Promise<BuildRecord> {
+  const res = await zdh(['build', '--patches', join(fixtures, patch), '--json']);
+  expect(res.stderr).not.toMatch(/internal error/);
+  expect(res.code).toBe(0);
+  const record = JSON.parse(res.stdout) as { dir: string };
+  return resolveBuild(record.dir);
+}
+
+describe('workloads on the default build under TCG', () => {
+  it('every workload runs and reports its cases; the clean kernel passes with documented expectations only', async () => {
+    const build = await resolveBuild(undefined);
+    const names = ['hmm-tests', 'dax-ext4', 'dax-xfs', 'devdax', 'gup', 'hmm-stress', 'kmem'];
+    const r = await runWorkloads(
+      build,
+      names.map((name) => ({ name })),
+    );
+    expect(r.machine.exitReason).toEqual({ kind: 'done' });
+    expect(r.findings).toEqual([]);
+    for (const o of r.outcomes) expect(o.cases.length, o.name).toBeGreaterThan(0);
+    // hmm-tests: all 58 kselftest cases, by name, and the device-coherent devices really there.
+    const hmm = r.outcomes.find((o) => o.name === 'hmm-tests')!;
+    expect(hmm.cases.filter((c) => c.name.startsWith('hmm'))).toHaveLength(58);
+    expect(hmm.cases.filter((c) => c.name.includes('device_coherent'))).toHaveLength(29);
+    expect(r.machine.steps[0]!.output).toMatch(/device-coherent dmirror2\/3/);
+    // DAX really on: the set-up checked the mount, and the probe checks every file.
+    expect(r.machine.steps.find((s) => s.name === 'dax-xfs')!.output).toMatch(
+      /\/mnt\/dax: xfs on \/dev\/pmem\d+, dax=always/,
+    );
+    const bad = r.judged.filter((c) => !['pass', 'xfail'].includes(c.status));
+    expect(bad.map((c) => `${c.workload}/${c.name}: ${c.status} ${c.message ?? ''}`)).toEqual([]);
+    expect(r.judged.filter((c) => c.status === 'xfail').map((c) => `${c.workload}/${c.name}`)).toEqual([
+      'dax-ext4/truncate_vs_odirect',
+      'dax-ext4/punch_hole_vs_odirect',
+      'dax-xfs/truncate_vs_odirect',
+      'dax-xfs/punch_hole_vs_odirect',
+    ]);
+  });
+
+  it('hmm-tests with THP=always: the exclusive* cases fail with -EBUSY, as documented for 6.1', async () => {
+    const build = await resolveBuild(undefined);
+    const r = await runWorkloads(build, [{ name: 'hmm-tests-thp' }]);
+    expect(r.findings).toEqual([]);
+    const xfail = r.judged.filter((c) => c.status === 'xfail').map((c) => c.name);
+    expect(xfail.sort()).toEqual(
+      [
+        'hmm.hmm_device_coherent.exclusive',
+        'hmm.hmm_device_coherent.exclusive_cow',
+        'hmm.hmm_device_coherent.exclusive_mprotect',
+        'hmm.hmm_device_private.exclusive',
+        'hmm.hmm_device_private.exclusive_cow',
+        'hmm.hmm_device_private.exclusive_mprotect',
+      ].sort(),
+    );
+    expect(r.judged.filter((c) => !['pass', 'xfail'].includes(c.status))).toEqual([]);
+  });
+});
+
+// Each probe shown able to fail: the default kernel plus one small patch that breaks the
+// path the probe covers, then only the workload it targets. A probe that still passes (and
+// a log without the BUG or the hang) fails the test.
+describe('able-to-fail: each probe fails on a kernel broken on its path', () => {
+  const hangInLog = (r: Run): boolean =>
+    r.findings.some((f) => /blocked for more than|hung|soft lockup|BUG|WARNING/i.test(f.title));
+
+  it('zdh-dax: an extra fsdax page reference (fs/dax.c) makes the truncates wait forever', async () => {
+    const r = await runWorkloads(await patchedBuild('dax-extra-page-ref.patch'), [{ name: 'dax-ext4' }]);
+    for (const name of ['truncate_vs_vmsplice', 'punch_hole_vs_vmsplice']) {
+      const c = byName(r, 'dax-ext4', name);
+      expect(c?.status, name).toMatch(/^(fail|missing)$/);
+    }
+    expect(byName(r, 'dax-ext4', 'truncate_vs_vmsplice')?.message).toMatch(
+      /leaked page reference|TIMEOUT|never reported/,
+    );
+  });
+
+  it('zdh-dax: no wake-up when an fsdax page becomes idle (mm/memremap.c) hangs the truncate after vmsplice', async () => {
+    const r = await runWorkloads(await patchedBuild('dax-no-devmap-wakeup.patch'), [{ name: 'dax-ext4' }]);
+    const c = byName(r, 'dax-ext4', 'truncate_vs_vmsplice');
+    expect(c?.status).toBe('fail');
+    expect(c?.message).toMatch(/did not finish|DIAGNOSIS/);
+  });
+
+  it('zdh-dax: the 6.1 O_DIRECT wake-up fix (block/bio.c) turns the expected failures into flagged passes', async () => {
+    const r = await runWorkloads(await patchedBuild('fix-6.1-bio-release-devmap-wakeup.patch'), [
+      { name: 'dax-ext4' },
+    ]);
+    expect(byName(r, 'dax-ext4', 'truncate_vs_odirect')?.status).toBe('xpass');
+    expect(byName(r, 'dax-ext4', 'punch_hole_vs_odirect')?.status).toBe('xpass');
+  });
+
+  it('zdh-devdax: device-dax splits allowed anywhere (drivers/dax/device.c)', async () => {
+    const r = await runWorkloads(await patchedBuild('devdax-allow-unaligned-split.patch'), [
+      { name: 'devdax' },
+    ]);
+    expect(byName(r, 'devdax', 'unaligned_split_einval')?.status).toBe('fail');
+  });
+
+  it('zdh-gup: FOLL_LONGTERM pins of fsdax no longer refused (mm/gup.c)', async () => {
+    const r = await runWorkloads(await patchedBuild('gup-fsdax-longterm-allowed.patch'), [{ name: 'gup' }]);
+    expect(byName(r, 'gup', 'fsdax_pin_longterm_refused')?.status).toBe('fail');
+  });
+
+  it('zdh-hmm-stress: a missing put in device migration (mm/migrate_device.c) hangs the unload', async () => {
+    const r = await runWorkloads(await patchedBuild('migrate-device-missing-put.patch'), [
+      { name: 'hmm-stress' },
+    ]);
+    const c = byName(r, 'hmm-stress', 'rmmod_with_migrated_process');
+    expect(c?.status === 'fail' || c?.status === 'missing' || hangInLog(r)).toBe(true);
+    expect(r.judged.some((x) => x.status === 'fail' || x.status === 'missing')).toBe(true);
+  });
+
+  it('hmm-tests: a leaked device page reference in test_hmm (lib/test_hmm.c) hangs the unload', async () => {
+    const r = await runWorkloads(await patchedBuild('test-hmm-leaked-ref.patch'), [{ name: 'hmm-tests' }]);
+    const c = byName(r, 'hmm-tests', 'check.unload-test_hmm');
+    expect(c?.status === 'fail' || c?.status === 'missing' || hangInLog(r)).toBe(true);
+    expect(r.judged.some((x) => x.status === 'fail' || x.status === 'missing')).toBe(true);
+  });
+
+  it('zdh-kmem: hot-added memory never removed (drivers/dax/kmem.c)', async () => {
+    const r = await runWorkloads(await patchedBuild('kmem-hotremove-skipped.patch'), [{ name: 'kmem' }]);
+    expect(byName(r, 'kmem', 'offline')?.status).toBe('fail');
+  });
+});

@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadExpectations, parseExpectationFile } from '../../../harness/expectations/load.ts';
+import {
+  applyExpectations,
+  type ExpectationFile,
+  globToRegExp,
+  kernelMatches,
+  type WorkloadCases,
+} from '../../../harness/expectations/match.ts';
+import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
+
+const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
+const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
+
+const file: ExpectationFile = {
+  file: 'x.yaml',
+  kernel: '6.1',
+  accel: 'tcg',
+  expectations: [
+    {
+      workload: 'dax-*',
+      cases: ['truncate_vs_odirect'],
+      status: 'fail',
+      match: 'missing wake-up',
+      reason: 'known 6.1 missing wake-up',
+    },
+    { workload: 'hmm', cases: ['hang_*'], status: 'missing', reason: 'known hang of this case' },
+    { workload: 'hmm', cases: ['kvm_only'], status: 'fail', accel: 'kvm', reason: 'fails only under KVM' },
+  ],
+};
+const c = (
+  name: string,
+  status: 'pass' | 'fail' | 'skip' | 'missing',
+  reason?: string,
+  log: string[] = [],
+) => ({
+  name,
+  status,
+  reason,
+  log,
+});
+const run61 = { kernelRelease: '6.1.192', accel: 'tcg' as const };
+
+describe('expectations', () => {
+  it('turn a matching failure into an expected failure with the reason', () => {
+    const w: WorkloadCases[] = [
+      {
+        workload: 'dax-ext4',
+        cases: [
+          c('truncate_vs_odirect', 'fail', 'DIAGNOSIS: missing wake-up: ...'),
+          c('mmap_rw_verify', 'pass'),
+        ],
+      },
+    ];
+    const j = applyExpectations(w, [], [file], run61);
+    expect(j.cases).toEqual([
+      {
+        workload: 'dax-ext4',
+        name: 'truncate_vs_odirect',
+        status: 'xfail',
+        message: 'expected failure: known 6.1 missing wake-up [DIAGNOSIS: missing wake-up: ...]',
+        expectation: { file: 'x.yaml', index: 0 },
+      },
+      { workload: 'dax-ext4', name: 'mmap_rw_verify', status: 'pass', message: null, expectation: null },
+    ]);
+    expect(j.unused).toEqual([]);
+  });
+
+  it('a different failure of the same case still counts (the match must hit the reason or the log)', () => {
+    const w = [
+      { workload: 'dax-xfs', cases: [c('truncate_vs_odirect', 'fail', 'DIAGNOSIS: leaked page reference')] },
+    ];
+    expect(applyExpectations(w, [], [file], run61).cases[0]!.status).toBe('fail');
+    const inLog = [
+      {
+        workload: 'dax-xfs',
+        cases: [c('truncate_vs_odirect', 'fail', 'x', ['a', 'DIAGNOSIS: missing wake-up'])],
+      },
+    ];
+    expect(applyExpectations(inLog, [], [file], run61).cases[0]!.status).toBe('xfail');
+  });
+
+  it('never hide a kernel finding: the case keeps failing and says why', () => {
+    const w = [
+      { workload: 'dax-ext4', cases: [c('truncate_vs_odirect', 'fail', 'DIAGNOSIS: missing wake-up')] },
+    ];
+    const j = applyExpectations(
+      w,
+      [{ workload: 'dax-ext4', title: 'WARNING in dax_disassociate_entry' }],
+      [file],
+      run61,
+    );
+    expect(j.cases[0]).toMatchObject({
+      status: 'fail',
+      message:
+        'DIAGNOSIS: missing wake-up (matches a known failure, not applied: the kernel log has findings in this workload: WARNING in dax_disassociate_entry)',
+    });
+    // A finding in another workload does not matter here.
+    expect(applyExpectations(w, [{ workload: 'kmem', title: 'x' }], [file], run61).cases[0]!.status).toBe(
+      'xfail',
+    );
+  });
+
+  it('flag a pass that was expected to fail', () => {
+    const j = applyExpectations(
+      [{ workload: 'dax-ext4', cases: [c('truncate_vs_odirect', 'pass')] }],
+      [],
+      [file],
+      run61,
+    );
+    expect(j.cases[0]).toMatchObject({
+      status: 'xpass',
+      message: expect.stringMatching(/^passed, but expected to fail: known 6.1/),
+    });
+  });
+
+  it('apply only to their kernel and accelerator; missing cases need a missing expectation', () => {
+    const w = [
+      {
+        workload: 'hmm',
+        cases: [c('hang_1', 'missing', 'started but never reported'), c('kvm_only', 'fail')],
+      },
+    ];
+    expect(applyExpectations(w, [], [file], run61).cases.map((x) => x.status)).toEqual(['xfail', 'fail']);
+    expect(
+      applyExpectations(w, [], [file], { kernelRelease: '6.1.192', accel: 'kvm' }).cases.map((x) => x.status),
+    ).toEqual(['missing', 'xfail']);
+    expect(
+      applyExpectations(w, [], [file], { kernelRelease: '6.6.1', accel: 'tcg' }).cases.map((x) => x.status),
+    ).toEqual(['missing', 'fail']);
+  });
+
+  it('report expectations of workloads that ran which matched nothing', () => {
+    const j = applyExpectations(
+      [{ workload: 'dax-ext4', cases: [c('mmap_rw_verify', 'pass')] }],
+      [],
+      [file],
+      run61,
+    );
+    expect(j.unused).toEqual([
+      { file: 'x.yaml', index: 0, workload: 'dax-*', cases: ['truncate_vs_odirect'] },
+    ]);
+  });
+
+  it('kernel specs: major.minor, exact release, comparisons, lists', () => {
+    expect(kernelMatches('6.1.192', '6.1')).toBe(true);
+    expect(kernelMatches('6.1.0-28-amd64', '6.1')).toBe(true);
+    expect(kernelMatches('6.10.2', '6.1')).toBe(false);
+    expect(kernelMatches('6.1.192', '6.1.192')).toBe(true);
+    expect(kernelMatches('6.1.191', '6.1.192')).toBe(false);
+    expect(kernelMatches('6.14.0', '>=6.1 <6.15')).toBe(true);
+    expect(kernelMatches('6.15.0-rc3', '>=6.1 <6.15')).toBe(false);
+    expect(kernelMatches('5.19.1', ['5.19', '6.1'])).toBe(true);
+    expect(kernelMatches('garbage', '6.1')).toBe(false);
+    expect(globToRegExp('hmm.*.exclusive?cow').test('hmm.hmm_device_private.exclusive_cow')).toBe(true);
+    expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+});
+
+describe('the repository expectations (configs/expectations)', () => {
+  const files = loadExpectations();
+
+  it('load and validate', () => {
+    expect(files.map((f) => f.file?.replace(/.*configs\//, 'configs/'))).toEqual([
+      'configs/expectations/linux-6.1-tcg.yaml',
+    ]);
+  });
+
+  it('on 6.1 under TCG, the real hmm-tests run with THP=always fails only the exclusive* cases, all expected', () => {
+    const names = read('hmm-tests-6.1.192.names').trim().split('\n');
+    const o = parseWorkloadOutput(
+      {
+        name: 'hmm-tests-thp',
+        expectedCases: names,
+        checks: [{ name: 'unload-test_hmm', timeoutS: 60 }],
+        setupCommands: [],
+        commandTimeoutS: 600,
+      },
+      { state: 'finished', status: 1, output: read('workload-hmm-tests-6.1.192-thp-always.out') },
+    );
+    const j = applyExpectations([{ workload: 'hmm-tests-thp', cases: o.cases }], [], files, run61);
+    const counts: Record<string, number> = {};
+    for (const x of j.cases) counts[x.status] = (counts[x.status] ?? 0) + 1;
+    expect(counts).toEqual({ pass: 53, xfail: 6 });
+    // The same failures under hmm-tests (THP=madvise) are not expected: they would count.
+    const k = applyExpectations([{ workload: 'hmm-tests', cases: o.cases }], [], files, run61);
+    expect(k.cases.filter((x) => x.status === 'fail')).toHaveLength(6);
+  });
+
+  it('on 6.1 under TCG, the real dax-ext4 and dax-xfs runs pass apart from the documented missing wake-up', () => {
+    for (const [name, f] of [
+      ['dax-ext4', 'workload-dax-ext4-6.1.192.out'],
+      ['dax-xfs', 'workload-dax-xfs-6.1.192.out'],
+    ] as const) {
+      const o = parseWorkloadOutput(
+        { name, expectedCases: [], checks: [], setupCommands: [], commandTimeoutS: 300 },
+        {
+          state: 'finished',
+          status: 1,
+          output: read(f),
+        },
+      );
+      const j = applyExpectations([{ workload: name, cases: o.cases }], [], files, run61);
+      expect(j.cases.filter((x) => x.status !== 'pass').map((x) => [x.name, x.status])).toEqual([
+        ['truncate_vs_odirect', 'xfail'],
+        ['punch_hole_vs_odirect', 'xfail'],
+      ]);
+    }
+  });
+
+  it('a bad regular expression is a config error naming the file', () => {
+    expect(() =>
+      parseExpectationFile(
+        "kernel: '6.1'\nexpectations:\n  - { workload: a, cases: [b], status: fail, match: '(', reason: 'long enough reason' }\n",
+        'bad.yaml',
+      ),
+    ).toThrow(/bad.yaml is invalid/);
+  });
+});
+
+describe('applyRunExpectations (the run pipeline entry, result-model cases)', () => {
+  it('judges model cases with the repository files and leaves judged ones alone', async () => {
+    const { applyRunExpectations } = await import('../../../harness/expectations/index.ts');
+    const cases = [
+      {
+        name: 'truncate_vs_odirect',
+        status: 'fail' as const,
+        message: 'DIAGNOSIS: missing wake-up: x',
+        durationS: null,
+      },
+      { name: 'mmap_rw_verify', status: 'pass' as const, message: null, durationS: 1 },
+      { name: 'other', status: 'xfail' as const, message: 'judged before', durationS: null },
+    ];
+    const out = applyRunExpectations({
+      workload: 'dax-ext4',
+      cases,
+      kernelRelease: '6.1.192',
+      accel: 'tcg',
+      findings: [],
+    });
+    expect(out.map((x) => x.status)).toEqual(['xfail', 'pass', 'xfail']);
+    expect(out[0]!.message).toMatch(/^expected failure: 6\.1\.y's __bio_release_pages\(\)/);
+    expect(out[2]!.message).toBe('judged before');
+    const withBug = applyRunExpectations({
+      workload: 'dax-ext4',
+      cases,
+      kernelRelease: '6.1.192',
+      accel: 'tcg',
+      findings: [{ workload: 'dax-ext4', title: 'kernel BUG in dax_insert_entry' }],
+    });
+    expect(withBug[0]!.status).toBe('fail');
+    expect(
+      applyRunExpectations({
+        workload: 'dax-ext4',
+        cases,
+        kernelRelease: '6.1.192',
+        accel: 'kvm',
+        findings: [],
+      })[0]!.status,
+    ).toBe('fail');
+  });
+});

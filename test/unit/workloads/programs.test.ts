@@ -1,0 +1,256 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadProfile } from '../../../harness/machine/profile.ts';
+import { runCapture } from '../../../harness/process/run.ts';
+import { harnessCaseNames } from '../../../harness/workloads/kselftest-names.ts';
+import { prepareWorkloads } from '../../../harness/workloads/prepare.ts';
+import { compilePlan, keyName, parseMakeRule, programKey } from '../../../harness/workloads/program-build.ts';
+import { buildProgram, helperScripts, PROBES_DIR } from '../../../harness/workloads/programs.ts';
+
+// Every probe is compiled for real (gcc -static -O2 -Wall -Werror), against the 6.1.192
+// uapi headers laid out like a build's ksrc, and asked for its case list.
+const ksrc = join(import.meta.dirname, '..', '..', 'fixtures', 'tap', 'ksrc-6.1.192');
+const cache = mkdtempSync(join(tmpdir(), 'zdh-programs-'));
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+const probes = readdirSync(PROBES_DIR)
+  .filter((f) => f.endsWith('.c'))
+  .sort();
+
+const expectedCases: Record<string, string[]> = {
+  'zdh-dax': [
+    'mmap_rw_verify',
+    'fork_cow_private',
+    'madvise_dontneed_2m',
+    'partial_munmap_2m',
+    'mremap_2m',
+    'odirect_from_dax',
+    'truncate_vs_odirect',
+    'punch_hole_vs_odirect',
+    'truncate_vs_vmsplice',
+    'punch_hole_vs_vmsplice',
+  ],
+  'zdh-devdax': [
+    'fault_2m_rw_verify',
+    'fork_2m',
+    'private_mapping_einval',
+    'unaligned_length_einval',
+    'unaligned_split_einval',
+    'mremap_move_2m',
+    'fault_beyond_end_sigbus',
+    'madvise_dontneed_2m',
+  ],
+  'zdh-gup': [
+    'fsdax_gup_fast',
+    'fsdax_pin_fast',
+    'fsdax_pin_basic',
+    'fsdax_pin_longterm_refused',
+    'devdax_gup_fast',
+    'devdax_pin_fast',
+    'devdax_pin_longterm',
+    'device_private_gup',
+    'device_private_pin_longterm',
+    'device_coherent_pin_fast',
+    'device_coherent_pin_longterm',
+  ],
+  'zdh-hmm-stress': [
+    'concurrent_private',
+    'concurrent_coherent',
+    'device_release_with_pages',
+    'rmmod_refused_while_migrated',
+    'rmmod_with_migrated_process',
+  ],
+  'zdh-kmem': ['online', 'use_hotplugged_memory', 'offline', 'repeat_cycles'],
+};
+
+describe('guest probes', () => {
+  it('are the ones the tests know about', () => {
+    expect(probes.map((p) => p.replace(/\.c$/, ''))).toEqual(Object.keys(expectedCases).sort());
+  });
+
+  for (const source of probes) {
+    const name = source.replace(/\.c$/, '');
+    it(`${name} builds statically with -Wall -Werror, lists its cases, and is cached by content`, async () => {
+      const built = await buildProgram({ name, from: 'probe', source }, ksrc, { cache });
+      expect(built.cached).toBe(false);
+      expect(built.cases).toEqual(expectedCases[name]);
+      expect(built.guestPath).toBe(`/usr/lib/zdh/bin/${name}`);
+      const elf = await runCapture('readelf', ['-l', built.hostPath]);
+      expect(elf).not.toMatch(/INTERP/); // static: no dynamic loader in the guest needed
+      const again = await buildProgram({ name, from: 'probe', source }, ksrc, { cache });
+      expect(again).toMatchObject({
+        cached: true,
+        key: built.key,
+        hostPath: built.hostPath,
+        cases: built.cases,
+      });
+      // A case with no way to run says so, instead of passing.
+      const out = await runCapture(built.hostPath, ['--only', expectedCases[name]![0]!]).catch(
+        (e: Error) => e.message,
+      );
+      expect(out).toMatch(/KTAP version 1\n1\.\.1\n/);
+      expect(out).not.toMatch(/^ok 1 [^#]*$/m);
+    }, 60_000);
+  }
+
+  it('a probe that does not compile is an error naming the compiler message', async () => {
+    const err = await buildProgram(
+      { name: 'nope', from: 'probe', source: 'zdh-probe.h', libs: ['-lnosuchlib'] },
+      ksrc,
+      {
+        cache,
+      },
+    ).catch((e: Error & { details?: string[] }) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/cannot build probe nope: gcc exited with 1/);
+  });
+
+  it('helper scripts are installed without their .sh', () => {
+    expect(helperScripts().map((h) => h.guestPath)).toEqual([
+      '/usr/lib/zdh/bin/zdh-hmm',
+      '/usr/lib/zdh/bin/zdh-pmem',
+    ]);
+  });
+});
+
+describe('prepareWorkloads (declarations + programs + plan)', () => {
+  const config = join(cache, 'config');
+  writeFileSync(
+    config,
+    'CONFIG_DEV_DAX=y\nCONFIG_DEV_DAX_PMEM=y\nCONFIG_DEV_DAX_KMEM=y\nCONFIG_MEMORY_HOTPLUG=y\n',
+  );
+
+  it('builds what the runnable workloads need and plans their steps; skips the rest with reasons', async () => {
+    const plan = await prepareWorkloads(
+      [{ name: 'devdax' }, { name: 'hmm-stress' }],
+      { ksrc, config },
+      loadProfile('default'),
+      {
+        cache,
+      },
+    );
+    expect(plan.steps.map((s) => s.name)).toEqual(['devdax']);
+    expect(plan.skipped).toEqual([
+      {
+        name: 'hmm-stress',
+        reasons: [
+          "needs CONFIG_TEST_HMM=y or m in the kernel's .config",
+          "needs CONFIG_DEVICE_PRIVATE=y or m in the kernel's .config",
+          "needs CONFIG_CROSS_MEMORY_ATTACH=y or m in the kernel's .config",
+        ],
+      },
+    ]);
+    const devdax = plan.files.find((f) => f.guestPath === '/usr/lib/zdh/bin/zdh-devdax');
+    expect(devdax?.hostPath?.startsWith(join(cache, 'probes'))).toBe(true);
+    expect(plan.workloads[0]!.expectedCases).toEqual(expectedCases['zdh-devdax']);
+  }, 60_000);
+
+  it('a kselftest missing from the tree under test is an error naming where it looked', async () => {
+    const err = await buildProgram({ name: 'hmm-tests', from: 'kselftest', dirs: ['vm', 'mm'] }, ksrc, {
+      cache,
+    }).catch((e: Error & { details: string[] }) => e);
+    expect((err as Error).message).toBe(
+      'the kernel tree under test has no hmm-tests.c for kselftest hmm-tests',
+    );
+    expect((err as { details: string[] }).details).toEqual([
+      `looked in ${ksrc}/tools/testing/selftests/vm`,
+      `looked in ${ksrc}/tools/testing/selftests/mm`,
+    ]);
+  });
+});
+
+describe('program build plans and keys', () => {
+  it('compile probes in guests/probes and kselftests in their own folder', () => {
+    expect(compilePlan({ name: 'zdh-gup', from: 'probe' }, { probesDir: '/p', ksrc: '/k' }).args).toEqual([
+      '-static',
+      '-O2',
+      '-Wall',
+      '-Werror',
+      '-I',
+      '/p',
+      '-I',
+      '/k',
+      'zdh-gup.c',
+      '-lpthread',
+    ]);
+    const k = compilePlan(
+      { name: 'hmm-tests', from: 'kselftest', dirs: ['vm', 'mm'] },
+      { probesDir: '/p', ksrc: '/k', kselftestDir: '/k/tools/testing/selftests/vm' },
+    );
+    expect(k).toMatchObject({
+      cwd: '/k/tools/testing/selftests/vm',
+      source: 'hmm-tests.c',
+      args: ['-static', '-O2', '-I', '/k', 'hmm-tests.c', '-lpthread', '-lrt'],
+    });
+  });
+
+  it('read gcc -MM rules and name dependencies without host paths', () => {
+    expect(
+      parseMakeRule(
+        'hmm-tests.o: hmm-tests.c ../kselftest_harness.h ../kselftest.h \\\n /b/ksrc/lib/test_hmm_uapi.h\n',
+      ),
+    ).toEqual(['hmm-tests.c', '../kselftest_harness.h', '../kselftest.h', '/b/ksrc/lib/test_hmm_uapi.h']);
+    const roots = {
+      cwd: '/b/ksrc/tools/testing/selftests/vm',
+      ksrc: '/b/ksrc',
+      probesDir: '/repo/guests/probes',
+    };
+    expect(keyName('../kselftest.h', roots)).toBe('<ksrc>/tools/testing/selftests/kselftest.h');
+    expect(keyName('/b/ksrc/lib/test_hmm_uapi.h', roots)).toBe('<ksrc>/lib/test_hmm_uapi.h');
+    expect(keyName('/repo/guests/probes/zdh-probe.h', roots)).toBe('<probes>/zdh-probe.h');
+  });
+
+  it('change with the bytes of any dependency, not with where the cache or the tree is', () => {
+    const p = { name: 'x', from: 'probe' as const };
+    const plan = compilePlan(p, { probesDir: '/a', ksrc: '/k1' });
+    const moved = compilePlan(p, { probesDir: '/b', ksrc: '/k2' });
+    const deps = [{ name: '<probes>/x.c', bytes: Buffer.from('int main(){}') }];
+    const key = programKey(p, 'gcc 12', plan, deps);
+    expect(programKey(p, 'gcc 12', moved, deps)).toBe(key);
+    expect(
+      programKey(p, 'gcc 12', plan, [{ name: '<probes>/x.c', bytes: Buffer.from('int main(){return 1;}') }]),
+    ).not.toBe(key);
+    expect(programKey(p, 'gcc 13', plan, deps)).not.toBe(key);
+  });
+});
+
+describe('kselftest_harness case names from the source', () => {
+  it('fixtures x variants x tests, in declaration order; TEST() belongs to "global"', () => {
+    const src = `
+#include "../kselftest_harness.h"
+FIXTURE(a) { int fd; };
+FIXTURE_VARIANT(a) { int x; };
+FIXTURE_VARIANT_ADD(a, one) { .x = 1 };
+FIXTURE_VARIANT_ADD(a, two) { .x = 2 };
+FIXTURE(b) { int fd; };
+/* TEST_F(a, commented_out) */
+TEST_F(a, first) {}
+TEST_F_TIMEOUT(b, slow, 60) {}
+TEST(plain) {}
+TEST_F(a, second) {}
+// TEST_F(b, also_commented)
+TEST_SIGNAL(crashes, SIGSEGV) {}
+`;
+    expect(harnessCaseNames(src)).toEqual([
+      'a.one.first',
+      'a.one.second',
+      'a.two.first',
+      'a.two.second',
+      'b.slow',
+      'global.plain',
+      'global.crashes',
+    ]);
+  });
+
+  it('the names derived from 6.1.192 hmm-tests.c are the ones the real run reported, in order', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
+    const derived = harnessCaseNames(readFileSync(join(dir, 'hmm-tests-6.1.192-declarations.c'), 'utf8'));
+    const tap = readFileSync(join(dir, 'hmm-tests-6.1.192-thp-always.tap'), 'utf8');
+    const reported = [...tap.matchAll(/^(?:not )?ok \d+ (\S+)$/gm)].map((m) => m[1]);
+    expect(derived).toHaveLength(58);
+    expect(reported).toEqual(derived);
+    expect(readFileSync(join(dir, 'hmm-tests-6.1.192.names'), 'utf8').trim().split('\n')).toEqual(derived);
+  });
+});

@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { countCases } from '../../../harness/tap/cases.ts';
+import type { PlannedWorkload } from '../../../harness/workloads/plan.ts';
+import { workloadOutcomes } from '../../../harness/workloads/prepare.ts';
+import { parseWorkloadOutput, splitSections } from '../../../harness/workloads/results.ts';
+
+const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
+const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
+const hmmNames = read('hmm-tests-6.1.192.names').trim().split('\n');
+const daxCases = [
+  'mmap_rw_verify',
+  'fork_cow_private',
+  'madvise_dontneed_2m',
+  'partial_munmap_2m',
+  'mremap_2m',
+  'odirect_from_dax',
+  'truncate_vs_odirect',
+  'punch_hole_vs_odirect',
+  'truncate_vs_vmsplice',
+  'punch_hole_vs_vmsplice',
+];
+
+type Planned = Pick<
+  PlannedWorkload,
+  'name' | 'expectedCases' | 'checks' | 'setupCommands' | 'commandTimeoutS'
+>;
+const planned = (over: Partial<Planned> & { name: string }): Planned => ({
+  expectedCases: [],
+  checks: [],
+  setupCommands: [],
+  commandTimeoutS: 300,
+  ...over,
+});
+const finished = (output: string, status = 0) => ({ state: 'finished' as const, status, output });
+
+const hmmTests = planned({
+  name: 'hmm-tests',
+  expectedCases: hmmNames,
+  checks: [{ name: 'unload-test_hmm', timeoutS: 60 }],
+  setupCommands: ['zdh-hmm load --coherent', 'a', 'b', 'c', 'd'],
+});
+const daxExt4 = planned({
+  name: 'dax-ext4',
+  expectedCases: daxCases,
+  setupCommands: [
+    'zdh-pmem reset',
+    'zdh-pmem fsdax dax 512M dev',
+    'zdh-pmem mount-dax ext4 dax /mnt/dax',
+    'zdh-pmem plain /mnt/plain',
+  ],
+});
+
+describe('workload results from real step output (6.1.192, TCG)', () => {
+  it('hmm-tests (THP=madvise): 58 passing cases and the unload check', () => {
+    const o = parseWorkloadOutput(hmmTests, finished(read('workload-hmm-tests-6.1.192.out')));
+    expect(o.cases.map((c) => c.name)).toEqual([...hmmNames, 'check.unload-test_hmm']);
+    expect(countCases(o.cases)).toEqual({ pass: 59, fail: 0, skip: 0, missing: 0 });
+    expect(o.commandEnd).toBe('0');
+    expect(o.notes).toEqual([]);
+  });
+
+  it('hmm-tests (THP=always): the six exclusive* cases fail with -EBUSY', () => {
+    const o = parseWorkloadOutput(hmmTests, finished(read('workload-hmm-tests-6.1.192-thp-always.out'), 1));
+    expect(countCases(o.cases)).toEqual({ pass: 53, fail: 6, skip: 0, missing: 0 });
+    expect(
+      o.cases
+        .filter((c) => c.status === 'fail')
+        .every((c) => /Expected ret \(-16\) == 0/.test(c.reason ?? '')),
+    ).toBe(true);
+    expect(o.commandEnd).toBe('1');
+  });
+
+  it('dax-ext4 and dax-xfs: the O_DIRECT truncate races fail with the missing wake-up diagnosis', () => {
+    for (const f of ['workload-dax-ext4-6.1.192.out', 'workload-dax-xfs-6.1.192.out']) {
+      const o = parseWorkloadOutput(daxExt4, finished(read(f), 1));
+      expect(o.cases.map((c) => c.name)).toEqual(daxCases);
+      expect(o.cases.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([
+        'truncate_vs_odirect',
+        'punch_hole_vs_odirect',
+      ]);
+      expect(o.cases[6]!.reason).toMatch(/^DIAGNOSIS: missing wake-up/);
+      expect(o.cases[6]!.log.join('\n')).toMatch(/ext4_break_layouts|xfs_break_dax_layouts/);
+    }
+  });
+
+  it('a failed set-up is one failing case; every case of the command is missing, not passed', () => {
+    const o = parseWorkloadOutput(
+      {
+        ...daxExt4,
+        name: 'dax-xfs',
+        setupCommands: ['zdh-pmem reset', 'x', 'zdh-pmem mount-dax xfs dax /mnt/dax', 'y'],
+      },
+      finished(read('workload-dax-xfs-setup-failed-6.1.192.out'), 1),
+    );
+    expect(o.cases[0]).toMatchObject({
+      name: 'setup',
+      status: 'fail',
+      reason: 'set-up command 3 exited with status 1: zdh-pmem mount-dax xfs dax /mnt/dax',
+    });
+    expect(o.cases[0]!.log).toContain('zdh-pmem: mkfs.xfs /dev/pmem0 failed');
+    expect(countCases(o.cases)).toEqual({ pass: 0, fail: 1, skip: 0, missing: 10 });
+    expect(o.cases[1]!.reason).toBe('not run: the set-up failed');
+  });
+
+  it('the other probes: every case reported and passing', () => {
+    const expect4 = (file: string, n: number, checks: Planned['checks'] = []) => {
+      const o = parseWorkloadOutput(planned({ name: file, checks }), finished(read(file)));
+      expect(countCases(o.cases)).toEqual({ pass: n, fail: 0, skip: 0, missing: 0 });
+    };
+    expect4('workload-devdax-6.1.192.out', 8);
+    expect4('workload-gup-6.1.192.out', 11 + 1, [{ name: 'unload-test_hmm', timeoutS: 60 }]);
+    expect4('workload-hmm-stress-6.1.192.out', 5);
+    expect4('workload-kmem-6.1.192.out', 4);
+  });
+});
+
+describe('workload results when things go wrong', () => {
+  const marker = (part: string, label: string, what: string): string =>
+    `zdh-workload: ${part} ${label} ${what}`;
+
+  it('a command that timed out: the running case is missing with the reason, the rest never ran', () => {
+    const out = [
+      marker('command', 'main', 'begin: zdh-dax'),
+      'KTAP version 1',
+      '1..10',
+      '#  RUN           mmap_rw_verify ...',
+      'ok 1 mmap_rw_verify',
+      '#  RUN           fork_cow_private ...',
+      'zdh-workload: not finished after 300 s; its tasks:',
+      '  task 90 (zdh-dax) state D:',
+      '    [<0>] ext4_break_layouts+0x4c/0xd5',
+      '',
+      marker('command', 'main', 'end timeout'),
+    ].join('\n');
+    const o = parseWorkloadOutput(daxExt4, finished(out, 1));
+    expect(o.commandEnd).toBe('timeout');
+    expect(o.cases[1]).toMatchObject({
+      name: 'fork_cow_private',
+      status: 'missing',
+      reason: 'started but never reported (the command did not finish within 300 s and was killed)',
+    });
+    expect(o.cases[1]!.log).toContain('    [<0>] ext4_break_layouts+0x4c/0xd5');
+    expect(o.cases[2]).toMatchObject({ name: 'madvise_dontneed_2m', status: 'missing' });
+    expect(countCases(o.cases)).toEqual({ pass: 1, fail: 0, skip: 0, missing: 9 });
+  });
+
+  it('a check that hangs (rmmod stuck in the kernel) fails with "stuck in the kernel"', () => {
+    const out = [
+      marker('command', 'main', 'begin: x'),
+      'KTAP version 1',
+      '1..1',
+      'ok 1 a',
+      marker('command', 'main', 'end 0'),
+      marker('check', 'unload-test_hmm', 'begin: zdh-hmm unload'),
+      'zdh-workload: still there 10 s after SIGKILL (stuck in the kernel); its tasks:',
+      '  task 120 (rmmod) state D:',
+      '    [<0>] memunmap_pages+0x1e7/0x1f8',
+      marker('check', 'unload-test_hmm', 'end hang'),
+    ].join('\n');
+    const o = parseWorkloadOutput({ ...hmmTests, expectedCases: ['a'] }, finished(out, 1));
+    expect(o.cases.at(-1)).toMatchObject({
+      name: 'check.unload-test_hmm',
+      status: 'fail',
+      reason: 'did not finish within 60 s and could not be killed (stuck in the kernel)',
+    });
+    expect(o.cases.at(-1)!.log).toContain('    [<0>] memunmap_pages+0x1e7/0x1f8');
+  });
+
+  it('the machine stops during the command (a panic): the output stops, cases are missing, checks not run', () => {
+    const out = [
+      marker('command', 'main', 'begin: x'),
+      'TAP version 13',
+      '1..58',
+      '#  RUN           hmm.hmm_device_private.open_close ...',
+    ].join('\n');
+    const o = parseWorkloadOutput(
+      hmmTests,
+      { state: 'incomplete', status: undefined, output: out },
+      'kernel panic: Fatal exception',
+    );
+    expect(o.commandEnd).toBeUndefined();
+    expect(o.cases[0]).toMatchObject({
+      name: 'hmm.hmm_device_private.open_close',
+      status: 'missing',
+      reason: 'started but never reported (kernel panic: Fatal exception)',
+    });
+    expect(o.cases.at(-1)).toMatchObject({ name: 'check.unload-test_hmm', status: 'missing' });
+    expect(countCases(o.cases)).toEqual({ pass: 0, fail: 0, skip: 0, missing: 59 });
+  });
+
+  it('a command that crashes after its last case, or reports nothing, still fails', () => {
+    const all = [
+      marker('command', 'main', 'begin: x'),
+      'KTAP version 1',
+      '1..1',
+      'ok 1 a',
+      '',
+      marker('command', 'main', 'end 139'),
+    ];
+    const o = parseWorkloadOutput(planned({ name: 'w', expectedCases: ['a'] }), finished(all.join('\n'), 1));
+    expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      ['a', 'pass', undefined],
+      ['w', 'fail', 'every case passed but the command was killed by signal 11'],
+    ]);
+    const nothing = [marker('command', 'main', 'begin: x'), 'oops', marker('command', 'main', 'end 0')].join(
+      '\n',
+    );
+    expect(parseWorkloadOutput(planned({ name: 'w' }), finished(nothing)).cases).toMatchObject([
+      { name: 'w', status: 'fail', reason: 'the command exited with status 0 and reported no test case' },
+    ]);
+  });
+
+  it("steps that never started are missing with the machine's reason; teardown failures are notes", () => {
+    const plan = {
+      workloads: [
+        { ...daxExt4, step: { name: 'dax-ext4', script: '', timeoutS: 1 }, file: undefined, params: {} },
+      ],
+    };
+    const [o] = workloadOutcomes(plan, {
+      steps: [],
+      exitReason: { kind: 'hang', step: 'hmm-tests', timeoutS: 500 },
+    });
+    expect(o!.cases).toHaveLength(10);
+    expect(o!.cases[0]!.reason).toMatch(/^not run: hang: step 'hmm-tests' did not finish within 500 s/);
+    const td = parseWorkloadOutput(
+      planned({ name: 'w', expectedCases: ['a'] }),
+      finished(
+        [
+          marker('command', 'main', 'begin: x'),
+          'ok 1 a',
+          marker('command', 'main', 'end 0'),
+          marker('teardown', '1', 'begin: y'),
+          marker('teardown', '1', 'end 2'),
+        ].join('\n'),
+      ),
+    );
+    expect(td.notes).toEqual(['w: teardown 1 exited with status 2']);
+  });
+
+  it('splits on part markers only, keeping the lines between them', () => {
+    const s = splitSections(
+      `noise\n${marker('setup', '1', 'begin: a b')}\nx\n\n${marker('setup', '1', 'end 0')}\nafter`,
+    );
+    expect(s).toEqual([{ part: 'setup', label: '1', begun: true, rc: '0', lines: ['x', ''] }]);
+  });
+});

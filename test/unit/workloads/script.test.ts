@@ -1,0 +1,149 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runLogged } from '../../../harness/process/run.ts';
+import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
+import { renderWorkloadScript, type ScriptInput, scriptBudgetS } from '../../../harness/workloads/script.ts';
+
+// The step script is busybox sh; these tests run it with the host's busybox (the same
+// static busybox the guest image carries) and parse what it prints.
+const work = mkdtempSync(join(tmpdir(), 'zdh-script-'));
+const bin = join(work, 'bin');
+mkdirSync(bin);
+for (const applet of ['usleep', 'setsid', 'sed', 'cat', 'sleep', 'sh'])
+  symlinkSync('/bin/busybox', join(bin, applet));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function run(
+  input: ScriptInput,
+  prelude = '',
+): Promise<{ output: string; status: number | undefined }> {
+  const file = join(work, `${input.name}.sh`);
+  writeFileSync(file, renderWorkloadScript(input));
+  const lines: string[] = [];
+  const res = await runLogged('busybox', ['sh', '-c', `${prelude}. ${file}`], {
+    env: { PATH: `${bin}:/usr/bin:/bin`, ZDH_KILL_GRACE_S: '1' },
+    onLine: (l) => lines.push(l),
+    timeoutMs: 30_000,
+  });
+  return { output: lines.join('\n'), status: res.exitCode };
+}
+
+const base = (over: Partial<ScriptInput> & Pick<ScriptInput, 'command'>): ScriptInput => ({
+  name: 'demo',
+  setup: [],
+  checks: [],
+  teardown: [],
+  teardownTimeoutS: 5,
+  ...over,
+});
+const plan = (input: ScriptInput, expectedCases: string[] = []) => ({
+  name: input.name,
+  expectedCases,
+  checks: input.checks.map((c) => ({ name: c.name, timeoutS: c.timeoutS })),
+  setupCommands: input.setup.map((s) => s.command),
+  commandTimeoutS: input.command.timeoutS,
+});
+
+describe('the workload step script (run with busybox sh)', () => {
+  it('runs set-up, command, checks and teardown, marking each part with its exit status', async () => {
+    const input = base({
+      setup: [{ command: "echo 'set up'", timeoutS: 5 }],
+      command: { command: "printf 'KTAP version 1\\n1..2\\nok 1 a\\nnot ok 2 b\\n'; exit 1", timeoutS: 5 },
+      checks: [{ name: 'unload', command: 'exit 3', timeoutS: 5 }],
+      teardown: ['echo bye'],
+    });
+    const { output, status } = await run(input);
+    expect(status).toBe(1);
+    expect(output).toContain("zdh-workload: setup 1 begin: echo 'set up'");
+    expect(output).toContain('zdh-workload: setup 1 end 0');
+    expect(output).toContain('zdh-workload: command main end 1');
+    expect(output).toContain('zdh-workload: teardown 1 end 0');
+    const o = parseWorkloadOutput(plan(input, ['a', 'b']), { state: 'finished', status, output });
+    expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      ['a', 'pass', undefined],
+      ['b', 'fail', undefined],
+      ['check.unload', 'fail', 'exited with status 3'],
+    ]);
+  });
+
+  it('stops at the first failed set-up command, skips the command and checks, still tears down', async () => {
+    const input = base({
+      setup: [
+        { command: 'echo no DAX here; exit 1', timeoutS: 5 },
+        { command: 'echo never', timeoutS: 5 },
+      ],
+      command: { command: 'echo never either', timeoutS: 5 },
+      checks: [{ name: 'c', command: 'true', timeoutS: 5 }],
+      teardown: ['echo cleaned'],
+    });
+    const { output, status } = await run(input);
+    expect(status).toBe(1);
+    expect(output.split('\n').filter((l) => l.includes('never'))).toEqual([]);
+    expect(output).toContain('cleaned');
+    const o = parseWorkloadOutput(plan(input, ['x']), { state: 'finished', status, output });
+    expect(o.cases.map((c) => [c.name, c.status])).toEqual([
+      ['setup', 'fail'],
+      ['x', 'missing'],
+      ['check.c', 'missing'],
+    ]);
+    expect(o.cases[0]!.log).toContain('no DAX here');
+  });
+
+  it('kills a command that runs past its limit, with every process it started, and goes on', async () => {
+    const input = base({
+      command: {
+        command: "printf 'KTAP version 1\\n1..2\\n#  RUN           slow ...\\n'; sleep 20; echo never",
+        timeoutS: 1,
+      },
+      checks: [{ name: 'after', command: 'echo still running checks', timeoutS: 5 }],
+    });
+    const started = performance.now();
+    const { output } = await run(input);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(output).toContain('zdh-workload: not finished after 1 s; its tasks:');
+    expect(output).toMatch(/task \d+ \(sleep\) state S:/);
+    expect(output).toContain('zdh-workload: command main end timeout');
+    expect(output.split('\n')).not.toContain('never');
+    const o = parseWorkloadOutput(plan(input, ['slow', 'next']), { state: 'finished', status: 1, output });
+    expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      [
+        'slow',
+        'missing',
+        'started but never reported (the command did not finish within 1 s and was killed)',
+      ],
+      [
+        'next',
+        'missing',
+        'never ran: the output stopped before it (the command did not finish within 1 s and was killed)',
+      ],
+      ['check.after', 'pass', undefined],
+    ]);
+  });
+
+  it('reports a command that cannot be killed as a hang and leaves it behind', async () => {
+    // A kill that does nothing stands in for a task stuck in the kernel (state D).
+    const input = base({ name: 'stuck', command: { command: 'sleep 4', timeoutS: 1 } });
+    const { output, status } = await run(input, 'kill() { :; }; ');
+    expect(status).toBe(1);
+    expect(output).toContain('zdh-workload: still there 1 s after SIGKILL (stuck in the kernel); its tasks:');
+    expect(output).toContain('zdh-workload: command main end hang');
+  });
+
+  it('renders values quoted for the shell, and a host time limit that covers every part', () => {
+    const input = base({
+      setup: [{ command: "echo 'it''s'", timeoutS: 120 }],
+      command: { command: 'a "$(b)" c', timeoutS: 600 },
+      checks: [{ name: 'k', command: 'rmmod x', timeoutS: 60 }],
+      teardown: ['t'],
+      teardownTimeoutS: 60,
+      env: { ZDH_X: "v'1" },
+    });
+    const script = renderWorkloadScript(input);
+    expect(script).toContain(`export ZDH_X='v'\\''1'`);
+    expect(script).toContain(`zdh_run 600 'a "$(b)" c'`);
+    expect(script).toContain(`zdh_run 120 'echo '\\''it'\\'''\\''s'\\'''`);
+    expect(scriptBudgetS(input)).toBe(120 + 600 + 60 + 60 + 4 * 12);
+  });
+});
