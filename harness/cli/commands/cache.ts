@@ -61,7 +61,19 @@ export const registerCache: RegisterCommand = (program, result) => {
         freed += size;
       }
       if (opts.all) {
-        for (const sub of ['slots', 'ccache', 'sources', 'images', 'probes', 'hosts', 'requests', 'locks', 'bisect', 'runs', 'test-histories']) {
+        for (const sub of [
+          'slots',
+          'ccache',
+          'sources',
+          'images',
+          'probes',
+          'hosts',
+          'requests',
+          'locks',
+          'bisect',
+          'runs',
+          'test-histories',
+        ]) {
           const p = join(cache, sub);
           if (statSync(p, { throwIfNoEntry: false })) {
             process.stdout.write(`${opts.dryRun ? 'would remove' : 'removing'} ${p}\n`);
