@@ -99,4 +99,53 @@ describe('zdh run (real guests)', () => {
     expect(html).toContain('hmm-stress');
     expect(html).toContain(finding!.title.split(' ').slice(-1)[0]!);
   });
+
+  it('runs a cell of a saved run again, exactly, with zdh repro', async () => {
+    const first = mkdtempSync(join(tmpdir(), 'zdh-run-repro-a-'));
+    const again = mkdtempSync(join(tmpdir(), 'zdh-run-repro-b-'));
+    expect((await zdh(['run', '--suite', 'smoke', '--workload', 'devdax', '--out', first])).code).toBe(0);
+    const res = await zdh(['repro', first, '--out', again]);
+    expect(res.code).toBe(0);
+    const [a, b] = [readSummary(first).cells[0]!, readSummary(again).cells[0]!];
+    expect(b.id).toBe(a.id);
+    expect(b.kernel.cacheKey).toBe(a.kernel.cacheKey);
+    expect(b.machine.cmdline).toEqual(a.machine.cmdline);
+    expect(b.workloads.map((w) => [w.name, w.cases.length])).toEqual(
+      a.workloads.map((w) => [w.name, w.cases.length]),
+    );
+  });
+
+  it('stops cleanly on Ctrl-C: QEMU killed, results so far written and marked interrupted', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'zdh-run-int-'));
+    const child = execa(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'bin', 'zdh.js'),
+        'run',
+        '--suite',
+        'smoke',
+        '--workload',
+        'hmm-stress',
+        '--out',
+        out,
+      ],
+      { reject: false, stdin: 'ignore' },
+    );
+    // Interrupt once the guest is running its workload.
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        if (/guest ready|step hmm-stress|booting/.test(d.toString())) resolve();
+      });
+    });
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    const res = await child;
+    expect(res.exitCode).toBe(130);
+    const summary = readSummary(out);
+    expect(summary.run.status).toBe('interrupted');
+    expect(summary.cells[0]!.status).toBe('interrupted');
+    expect(existsSync(join(out, 'junit.xml'))).toBe(true);
+    const qemu = await execa('pgrep', ['-f', `qemu-system.*${out}`], { reject: false });
+    expect(qemu.stdout.trim()).toBe('');
+  });
 });
