@@ -4,20 +4,11 @@ import { defaultKernelSpec, type KernelSpec } from '../../build/kernel-spec.ts';
 import { usageError } from '../../errors.ts';
 import { extraFragmentNames, LAYER } from '../../kconfig/fragments.ts';
 import { createProgress } from '../../progress/progress.ts';
-import { loadKernelSpecFile } from '../../spec/kernel-spec-file.ts';
+import { type KernelSpecYaml, loadKernelSpecFile } from '../../spec/kernel-spec-file.ts';
 import type { RegisterCommand } from './index.ts';
 
-export interface KernelFlags {
-  spec?: string;
-  tarball?: string;
-  tree?: string;
-  git?: string;
-  ref?: string;
-  patches?: string[];
-  base?: string;
-  config?: string[];
-  defaultFragments?: boolean;
-}
+/** The kernel flags are the YAML kernel spec's fields, plus --spec to start from a file. */
+export type KernelFlags = Omit<KernelSpecYaml, 'name'> & { spec?: string };
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
