@@ -259,6 +259,10 @@ function ccacheEnv(cache: string): Record<string, string> {
     // the working folder left out of the hash, one slot's objects serve every other slot.
     CCACHE_BASEDIR: join(cache, 'slots'),
     CCACHE_NOHASHDIR: '1',
+    // Depend mode: on a miss ccache takes the headers from the compiler's own -MMD output
+    // instead of running the preprocessor a second time, so a cold build pays (almost)
+    // nothing for the cache. Hits are direct-mode hits, as before.
+    CCACHE_DEPEND: '1',
   };
 }
 
