@@ -6,13 +6,13 @@
  *   3. a cache hit.
  *   4. with --reference, the issue's reference right after, in the same empty cache:
  *      x86_64_defconfig + kvm_guest.config + the ZONE_DEVICE fragment, and the ratio.
- *      Both cold builds in one session: this machine's speed drifts by a third within
- *      an hour (the same 29 compiles took 13.3 s and later 19 s of CPU), so only a ratio
+ *      Both cold builds in one session: this machine's speed drifts (the reference took
+ *      14 min when issue #2 was written and 30 min on 2026-11-26), so only a ratio
  *      measured back to back says whether the default is under a third of the reference.
  * Usage: npm run bench:build -- [--keep] [--warm] [--reference | --reference-only]
  *   --warm            skip the cold build and use the normal cache (~/.cache/zdh)
  *   --keep            keep the temporary cache folder
- *   --reference       also build the reference configuration cold (about 15 min more)
+ *   --reference       also build the reference configuration cold (14–30 min more here)
  *   --reference-only  build only the reference configuration, cold
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
