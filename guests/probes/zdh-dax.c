@@ -421,26 +421,38 @@ struct race {
 	size_t size;
 	volatile int stop;
 	volatile unsigned int gen;
-	unsigned long ios, short_ios, efaults, shrinks, bad_pages;
+	unsigned long ios, short_ios, efaults, shrinks, bad_pages, torn;
 	int io_error, shrink_error;
 	pid_t shrink_tid;
-	char first_bad[256];
+	char first_bad[512];
 };
 
-/* A page copied out of the DAX file: every word is zero (a hole) or its own word. */
-static int page_is_consistent(const char *pg, uint64_t page)
+/*
+ * Says what an inconsistent copied page holds: its first bad word decoded, and how many of
+ * its words are zero, its own (any generation), from other pages of the file, or foreign.
+ */
+static void describe_bad_page(char *out, size_t len, const char *pg, uint64_t page, unsigned int bad)
 {
 	const uint64_t *w = (const uint64_t *)pg;
+	unsigned int zero = 0, own = 0, other = 0, foreign = 0;
+	uint64_t v = w[bad], other_page = 0;
 
 	for (unsigned int i = 0; i < ZDH_PAGE / 8; i++) {
-		uint64_t v = w[i];
-
-		if (v == 0)
-			continue;
-		if ((v >> 56) != OWNER_FILE || ((v >> 9) & 0xfffff) != (page & 0xfffff) || (v & 0x1ff) != i)
-			return 0;
+		if (w[i] == 0)
+			zero++;
+		else if ((w[i] >> 56) != OWNER_FILE)
+			foreign++;
+		else if (((w[i] >> 9) & 0xfffff) == (page & 0xfffff) && (w[i] & 0x1ff) == i)
+			own++;
+		else if (!other++)
+			other_page = (w[i] >> 9) & 0xfffff;
 	}
-	return 1;
+	snprintf(out, len,
+		 "page %llu of the copy, word %u: %#llx (owner %#x gen %u page %llu word %u); the page has %u zero, "
+		 "%u own, %u other-page (first: page %llu) and %u foreign words",
+		 (unsigned long long)page, bad, (unsigned long long)v, (unsigned int)(v >> 56),
+		 (unsigned int)((v >> 32) & 0xffffff), (unsigned long long)((v >> 9) & 0xfffff), (unsigned int)(v & 0x1ff),
+		 zero, own, other, (unsigned long long)other_page, foreign);
 }
 
 static void *race_io(void *arg)
@@ -474,11 +486,12 @@ static void *race_io(void *arg)
 			for (size_t i = 0; i < ZDH_MB / ZDH_PAGE; i++) {
 				uint64_t page = off / ZDH_PAGE + i;
 
-				if (!page_is_consistent(buf + i * ZDH_PAGE, page)) {
+				unsigned int bad = zdh_check_copied_page(buf + i * ZDH_PAGE, OWNER_FILE, page, &r->torn);
+
+				if (bad) {
 					if (!r->bad_pages)
-						snprintf(r->first_bad, sizeof(r->first_bad),
-							 "page %llu of the copy holds %#llx", (unsigned long long)page,
-							 (unsigned long long)*(uint64_t *)(buf + i * ZDH_PAGE));
+						describe_bad_page(r->first_bad, sizeof(r->first_bad), buf + i * ZDH_PAGE,
+								  page, bad - 1);
 					r->bad_pages++;
 				}
 			}
@@ -611,8 +624,8 @@ static int race_odirect(int punch)
 		diagnose_stuck(shrink, r->shrink_tid, r->map, r->size, what);
 		return ZDH_FAIL;
 	}
-	zdh_diag("%lu O_DIRECT writes from DAX (%lu short, %lu EFAULT), %lu %s operations", r->ios, r->short_ios,
-		 r->efaults, r->shrinks, what);
+	zdh_diag("%lu O_DIRECT writes from DAX (%lu short, %lu EFAULT), %lu %s operations, %lu torn words", r->ios,
+		 r->short_ios, r->efaults, r->shrinks, what, r->torn);
 	ZDH_CHECK(r->io_error == 0, "O_DIRECT failed: %s", strerror(r->io_error));
 	ZDH_CHECK(r->shrink_error == 0, "%s failed: %s", what, strerror(r->shrink_error));
 	ZDH_CHECK(r->bad_pages == 0, "%lu copied pages hold data of another page or file: %s", r->bad_pages,

@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zdh-pattern.h"
+
 enum { ZDH_PASS = 0, ZDH_FAIL = 1, ZDH_SKIP = 4 };
 
 struct zdh_case {
@@ -344,57 +346,6 @@ static inline int zdh_run_cases(int argc, char **argv, const struct zdh_case *ca
 
 #define ZDH_KB 1024UL
 #define ZDH_MB (1024UL * 1024UL)
-#define ZDH_PAGE 4096UL
-
-/*
- * The pattern: every 8-byte word says which file or region it belongs to, which
- * generation wrote it, its page and its word. A word from anywhere else is corruption.
- */
-static inline uint64_t zdh_word(unsigned int owner, unsigned int gen, uint64_t page, unsigned int word)
-{
-	return ((uint64_t)(owner & 0xff) << 56) | ((uint64_t)(gen & 0xffffff) << 32) |
-	       ((page & 0xfffff) << 9) | (word & 0x1ff);
-}
-
-static inline void zdh_fill_page(void *p, unsigned int owner, unsigned int gen, uint64_t page)
-{
-	uint64_t *w = p;
-
-	for (unsigned int i = 0; i < ZDH_PAGE / 8; i++)
-		w[i] = zdh_word(owner, gen, page, i);
-}
-
-/* 0 when the page holds the pattern of (owner, gen, page); else the first bad word + 1. */
-static inline unsigned int zdh_check_page(const void *p, unsigned int owner, unsigned int gen, uint64_t page)
-{
-	const volatile uint64_t *w = p;
-
-	for (unsigned int i = 0; i < ZDH_PAGE / 8; i++)
-		if (w[i] != zdh_word(owner, gen, page, i))
-			return i + 1;
-	return 0;
-}
-
-static inline int zdh_page_is_zero(const void *p)
-{
-	const uint64_t *w = p;
-
-	for (unsigned int i = 0; i < ZDH_PAGE / 8; i++)
-		if (w[i])
-			return 0;
-	return 1;
-}
-
-/* Reads the generation stored in a page's first word (valid only after a check). */
-static inline unsigned int zdh_page_gen(const void *p)
-{
-	return (unsigned int)((*(const uint64_t *)p >> 32) & 0xffffff);
-}
-
-static inline unsigned int zdh_page_owner(const void *p)
-{
-	return (unsigned int)(*(const uint64_t *)p >> 56);
-}
 
 /* An address aligned to `align` with `len` bytes of free address space behind it. */
 static inline void *zdh_aligned_area(size_t len, size_t align)
