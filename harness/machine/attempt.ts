@@ -297,13 +297,26 @@ export async function runAttempt(
 
     // Results channel.
     const decoder = new ChannelDecoder(nonce);
+    let lastBeatMs: number | undefined;
     const onChannel = (events: ReturnType<ChannelDecoder['push']>): void => {
       for (const ev of events) {
         switch (ev.kind) {
           case 'ready':
             release = ev.release;
             timings.readyMs = since();
+            lastBeatMs = timings.readyMs;
             break;
+          case 'alive': {
+            const now = since();
+            if (lastBeatMs !== undefined) {
+              timings.maxHeartbeatGapMs = Math.max(
+                timings.maxHeartbeatGapMs ?? 0,
+                Math.round(now - lastBeatMs),
+              );
+            }
+            lastBeatMs = now;
+            break;
+          }
           case 'begin': {
             const r = stepResults[ev.index];
             if (r) {

@@ -16,6 +16,14 @@
  * The newline before `end` is part of the frame, not of the output, so output is
  * returned byte for byte, with or without a final newline. Uptimes are the guest's
  * /proc/uptime in seconds.
+ *
+ * Heartbeat. From `ready` on, a background loop in /init writes
+ *
+ *   \x02@zdh:N alive <uptime>\x03
+ *
+ * every few seconds, between two of a step's writes (the tty serialises whole writes),
+ * so anywhere in the stream, even mid-line. It is cut out byte for byte before anything
+ * else is decoded, so a step's output stays exactly what the step wrote.
  */
 
 export type ChannelEvent =
@@ -26,6 +34,8 @@ export type ChannelEvent =
   | { kind: 'shell'; uptime: number }
   | { kind: 'note'; text: string }
   | { kind: 'done'; uptime: number }
+  /** The heartbeat: user space in the guest still runs and its interrupts are served. */
+  | { kind: 'alive'; uptime: number }
   /** Bytes outside any step that are not a frame (e.g. a step's background child writing late). */
   | { kind: 'noise'; data: Buffer };
 
@@ -36,7 +46,13 @@ export function framePrefix(nonce: string): string {
   return `@zdh:${nonce} `;
 }
 
+const STX = 0x02;
+const ETX = 0x03;
+
 export class ChannelDecoder {
+  private readonly heartbeat: Buffer;
+  /** Raw bytes held back: a heartbeat that has begun but not ended yet. */
+  private held: Buffer = Buffer.alloc(0);
   private readonly prefix: Buffer;
   private readonly endDelimiter: Buffer;
   private buf: Buffer = Buffer.alloc(0);
@@ -45,6 +61,7 @@ export class ChannelDecoder {
 
   constructor(nonce: string) {
     if (!/^[A-Za-z0-9]+$/.test(nonce)) throw new Error(`bad channel nonce: ${nonce}`);
+    this.heartbeat = Buffer.concat([Buffer.from([STX]), Buffer.from(`${framePrefix(nonce)}alive `)]);
     this.prefix = Buffer.from(framePrefix(nonce));
     this.endDelimiter = Buffer.from(`\n${framePrefix(nonce)}end `);
   }
@@ -55,8 +72,9 @@ export class ChannelDecoder {
   }
 
   push(chunk: Uint8Array): ChannelEvent[] {
-    this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
     const out: ChannelEvent[] = [];
+    const data = this.cutHeartbeats(chunk, out);
+    this.buf = this.buf.length === 0 ? Buffer.from(data) : Buffer.concat([this.buf, data]);
     for (;;) {
       const before = this.buf.length;
       const stepBefore = this.step;
@@ -70,12 +88,59 @@ export class ChannelDecoder {
   /** The stream ended: whatever is buffered is returned as output or noise. */
   end(): ChannelEvent[] {
     const out: ChannelEvent[] = [];
+    if (this.held.length > 0) {
+      this.buf = Buffer.concat([this.buf, this.held]);
+      this.held = Buffer.alloc(0);
+    }
     if (this.buf.length > 0) {
       if (this.step) out.push({ kind: 'output', index: this.step.index, data: this.buf });
       else out.push({ kind: 'noise', data: this.buf });
     }
     this.buf = Buffer.alloc(0);
     return out;
+  }
+
+  /**
+   * Removes complete heartbeats from the raw stream (emitting `alive`), and holds back a
+   * tail that may be the start of one: from an STX that could begin it to the end.
+   */
+  private cutHeartbeats(chunk: Uint8Array, out: ChannelEvent[]): Buffer {
+    let raw = this.held.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.held, chunk]);
+    this.held = Buffer.alloc(0);
+    const kept: Buffer[] = [];
+    for (;;) {
+      const k = raw.indexOf(this.heartbeat);
+      if (k < 0) {
+        const stx = raw.lastIndexOf(STX);
+        const tail = stx < 0 ? Buffer.alloc(0) : raw.subarray(stx);
+        if (
+          tail.length > 0 &&
+          tail.length < this.heartbeat.length &&
+          this.heartbeat.subarray(0, tail.length).equals(tail)
+        ) {
+          this.held = Buffer.from(tail);
+          raw = raw.subarray(0, stx);
+        }
+        kept.push(raw);
+        break;
+      }
+      const e = raw.indexOf(ETX, k + this.heartbeat.length);
+      if (e < 0 || e - k > this.heartbeat.length + 32) {
+        if (e < 0 && raw.length - k <= this.heartbeat.length + 32) {
+          kept.push(raw.subarray(0, k));
+          this.held = Buffer.from(raw.subarray(k));
+          break;
+        }
+        // Not a heartbeat after all (no ETX where one must be): pass the STX on as output.
+        kept.push(raw.subarray(0, k + 1));
+        raw = raw.subarray(k + 1);
+        continue;
+      }
+      kept.push(raw.subarray(0, k));
+      out.push({ kind: 'alive', uptime: toNum(raw.toString('latin1', k + this.heartbeat.length, e)) });
+      raw = raw.subarray(e + 1);
+    }
+    return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
   }
 
   private drainStep(out: ChannelEvent[]): void {

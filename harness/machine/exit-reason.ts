@@ -7,8 +7,18 @@ export type ExitReason =
   | { kind: 'done' }
   /** "Kernel panic - not syncing: <message>" on the console. */
   | { kind: 'panic'; message: string }
-  /** A step ran past its timeout; SysRq w and t were sent, then QEMU was killed. */
-  | { kind: 'hang'; step: string; timeoutS: number }
+  /**
+   * A step ran past its timeout; or (resultsStalled) it ended on the console but the guest
+   * then stopped sending anything on the results channel; or (unresponsiveS) the guest's
+   * heartbeat stopped for that long. SysRq w and t were sent, then QEMU was killed.
+   */
+  | {
+      kind: 'hang';
+      step: string;
+      timeoutS: number;
+      resultsStalled?: { status: number; waitedS: number };
+      unresponsiveS?: number;
+    }
   /** No kernel banner ('banner') or /init never reported ready ('init') in time. */
   | { kind: 'boot-timeout'; stage: 'banner' | 'init'; timeoutS: number }
   /** The whole run's time limit passed. */
@@ -38,7 +48,11 @@ export function describeExit(r: ExitReason): string {
     case 'panic':
       return `kernel panic: ${r.message}`;
     case 'hang':
-      return `hang: step '${r.step}' did not finish within ${r.timeoutS} s; the guest's task dump (SysRq w, t) is in the console log`;
+      if (r.unresponsiveS !== undefined)
+        return `hang: the guest stopped responding in step '${r.step}' (no heartbeat for ${r.unresponsiveS} s); the guest's task dump (SysRq w, t), if it could print one, is in the console log`;
+      return r.resultsStalled
+        ? `hang: step '${r.step}' ended (status ${r.resultsStalled.status}, says the kernel log), then the guest stopped: its results did not arrive within ${r.resultsStalled.waitedS} s (a CPU stuck with interrupts off?); the guest's task dump (SysRq w, t) is in the console log`
+        : `hang: step '${r.step}' did not finish within ${r.timeoutS} s; the guest's task dump (SysRq w, t) is in the console log`;
     case 'boot-timeout':
       return r.stage === 'banner'
         ? `boot timeout: no kernel banner within ${r.timeoutS} s`

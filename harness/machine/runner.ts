@@ -72,7 +72,14 @@ export interface MachineResult {
   cmdline: string[];
   image: { path: string; key: string; cached: boolean };
   /** Milliseconds from QEMU's start; undefined when it did not happen. */
-  timings: { bannerMs?: number; readyMs?: number; firstStepMs?: number; endMs: number };
+  timings: {
+    bannerMs?: number;
+    readyMs?: number;
+    firstStepMs?: number;
+    endMs: number;
+    /** The longest wait between two of the guest's heartbeats (from ready), host time. */
+    maxHeartbeatGapMs?: number;
+  };
   /** QMP events QEMU sent (SHUTDOWN, RESET, ...). */
   qmpEvents: string[];
 }

@@ -8,7 +8,20 @@
  * When one passes after the kernel is up, the guest is asked for a task dump (SysRq w and
  * t), the console is given time to print it, then QEMU is killed. A panic line ends the
  * run at once and wins over any timeout.
+ *
+ * A step's end is announced twice: /init writes the `end` frame on the results channel
+ * (ttyS1, interrupt-driven), then `zdh: step end <name> status=N` to the kernel log (the
+ * console, polled). When the console shows the end but the frame does not follow within
+ * resultsStallMs, the guest has stopped servicing interrupts (seen: one CPU oopsed, the
+ * other spun in rwsem_down_read_slowpath with interrupts off): that is a hang too, and
+ * waiting for the step's own timeout would only waste it.
+ *
+ * From /init's ready frame on, the guest also sends a heartbeat every few seconds on the
+ * results channel. When none comes for heartbeatStallMs while steps run, the guest has
+ * stopped (seen: an oops cut off mid-register-dump, then nothing on either port for
+ * minutes): a hang, stopped at once instead of at the step's timeout.
  */
+import { parseMarker } from '../steps/markers.ts';
 import type { ChannelEvent } from './channel.ts';
 import type { ExitReason } from './exit-reason.ts';
 import { GUEST_KILL_GRACE_S, type StepSpec } from './steps.ts';
@@ -22,7 +35,9 @@ export type TimerId =
   | 'dump-quiet'
   | 'dump-max'
   | 'shutdown'
-  | 'panic-grace';
+  | 'panic-grace'
+  | 'results-stall'
+  | 'heartbeat';
 
 export interface SupervisorConfig {
   steps: readonly Pick<StepSpec, 'name' | 'timeoutS' | 'onTimeout'>[];
@@ -41,6 +56,10 @@ export interface SupervisorConfig {
   panicGraceMs: number;
   /** A 'continue' step that /init failed to kill: how long after its guest deadline to give up. */
   backstopMs: number;
+  /** The console said a step ended: its end frame must arrive within this. */
+  resultsStallMs: number;
+  /** While steps run, the guest's heartbeat must come at least this often. */
+  heartbeatStallMs: number;
 }
 
 export const DEFAULT_SUPERVISOR_TIMING = {
@@ -49,6 +68,9 @@ export const DEFAULT_SUPERVISOR_TIMING = {
   shutdownMs: 20_000,
   panicGraceMs: 5000,
   backstopMs: 30_000,
+  resultsStallMs: 30_000,
+  // /init beats every 5 s: two minutes without one is 24 missed beats.
+  heartbeatStallMs: 120_000,
 };
 
 export type SupervisorEvent =
@@ -86,6 +108,8 @@ export interface SupervisorState {
   /** Set once QEMU has exited. */
   final: ExitReason | undefined;
   currentStep: number | undefined;
+  /** The console's `zdh: step end` line of the current step, while its end frame is awaited. */
+  consoleEnd: { step: number; status: number } | undefined;
   timedOutSteps: number[];
   armed: TimerId[];
 }
@@ -103,6 +127,7 @@ export function initialState(): SupervisorState {
     pending: undefined,
     final: undefined,
     currentStep: undefined,
+    consoleEnd: undefined,
     timedOutSteps: [],
     armed: [],
   };
@@ -183,6 +208,8 @@ export function step(
         actions.push({ type: 'progress', message: `kernel panic: ${state.panic}` });
       } else if (state.phase === 'dumping') {
         arm(state, actions, 'dump-quiet', cfg.dumpQuietMs);
+      } else {
+        onConsoleStepEnd(state, cfg, ev.text, actions);
       }
       break;
     }
@@ -213,6 +240,19 @@ export function step(
   return { state, actions };
 }
 
+function onConsoleStepEnd(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  text: string,
+  actions: SupervisorAction[],
+): void {
+  if (state.phase !== 'running' || state.currentStep === undefined || state.consoleEnd !== undefined) return;
+  const m = parseMarker(text);
+  if (m?.kind !== 'end' || m.step !== stepName(cfg, state.currentStep)) return;
+  state.consoleEnd = { step: state.currentStep, status: m.status };
+  arm(state, actions, 'results-stall', cfg.resultsStallMs);
+}
+
 function onChannel(
   state: SupervisorState,
   cfg: SupervisorConfig,
@@ -226,6 +266,7 @@ function onChannel(
       state.phase = 'running';
       disarm(state, actions, 'init');
       disarm(state, actions, 'banner');
+      arm(state, actions, 'heartbeat', cfg.heartbeatStallMs);
       actions.push({
         type: 'progress',
         message: `guest ready (kernel ${ev.release}, ${ev.uptime} s since boot)`,
@@ -241,14 +282,20 @@ function onChannel(
     case 'end': {
       disarm(state, actions, `step:${ev.index}`);
       disarm(state, actions, `backstop:${ev.index}`);
+      disarm(state, actions, 'results-stall');
       state.currentStep = undefined;
+      state.consoleEnd = undefined;
       const how = ev.timedOut ? 'killed after its timeout' : `exit status ${ev.status}`;
       actions.push({ type: 'progress', message: `step ${ev.name}: ${how}` });
       break;
     }
+    case 'alive':
+      if (state.phase === 'running') arm(state, actions, 'heartbeat', cfg.heartbeatStallMs);
+      break;
     case 'shell':
       state.phase = 'shell';
       disarm(state, actions, 'run');
+      disarm(state, actions, 'heartbeat');
       break;
     case 'done':
       state.doneSeen = true;
@@ -323,6 +370,33 @@ function onTimer(
     kill(state, actions);
   } else if (id === 'panic-grace') {
     kill(state, actions);
+  } else if (id === 'heartbeat') {
+    const name = stepName(cfg, state.currentStep);
+    const silentS = cfg.heartbeatStallMs / 1000;
+    actions.push({
+      type: 'progress',
+      message: `no heartbeat from the guest for ${silentS} s${name ? ` (in step ${name})` : ''}; asking for a task dump, then stopping the VM`,
+    });
+    dumpThenKill(state, cfg, actions, {
+      kind: 'hang',
+      step: name ?? '(between steps)',
+      timeoutS: state.currentStep === undefined ? 0 : (cfg.steps[state.currentStep]?.timeoutS ?? 0),
+      unresponsiveS: silentS,
+    });
+  } else if (id === 'results-stall' && state.consoleEnd !== undefined) {
+    const { step: n, status } = state.consoleEnd;
+    const name = stepName(cfg, n)!;
+    const waitedS = cfg.resultsStallMs / 1000;
+    actions.push({
+      type: 'progress',
+      message: `step ${name}: ended with status ${status} on the console, but its results did not arrive within ${waitedS} s; asking for a task dump, then stopping the VM`,
+    });
+    dumpThenKill(state, cfg, actions, {
+      kind: 'hang',
+      step: name,
+      timeoutS: cfg.steps[n]?.timeoutS ?? 0,
+      resultsStalled: { status, waitedS },
+    });
   }
 }
 

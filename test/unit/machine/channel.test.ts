@@ -79,6 +79,66 @@ describe('ChannelDecoder', () => {
     );
   });
 
+  it('cuts heartbeats out anywhere (mid-line, between frames), byte for byte, however the stream is chunked', () => {
+    const beat = (up: string) => `\x02@zdh:${N} alive ${up}\x03`;
+    const output = 'ok 1 a\nok 2 b\n';
+    const whole = Buffer.from(
+      `@zdh:${N} ready 6.1.192 1.93\n${beat('6.93')}@zdh:${N} begin 0 hmm-tests 2.01\n` +
+        `ok 1 ${beat('7.01')}a\nok 2 b\n${beat('12.5')}\n@zdh:${N} end 0 hmm-tests 0 0 13.0\n${beat('17.0')}@zdh:${N} done 17.2\n`,
+    );
+    const expected = [
+      { kind: 'alive', uptime: 6.93 },
+      { kind: 'ready', release: '6.1.192', uptime: 1.93 },
+      { kind: 'begin', index: 0, name: 'hmm-tests', uptime: 2.01 },
+      { kind: 'output', index: 0, data: output },
+      { kind: 'end', index: 0, name: 'hmm-tests', status: 0, timedOut: false, uptime: 13 },
+      { kind: 'done', uptime: 17.2 },
+    ];
+    const byKind = (events: ChannelEvent[]) => ({
+      alive: events.filter((e) => e.kind === 'alive'),
+      rest: normalise(events.filter((e) => e.kind !== 'alive')),
+    });
+    const all = byKind(decodeAll([whole]));
+    expect(all.rest).toEqual(expected.filter((e) => e.kind !== 'alive'));
+    expect(all.alive).toEqual([6.93, 7.01, 12.5, 17].map((uptime) => ({ kind: 'alive', uptime })));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 16 }),
+        (cuts) => {
+          const chunks: Buffer[] = [];
+          let prev = 0;
+          for (const c of [...[...cuts].sort((a, b) => a - b), whole.length]) {
+            chunks.push(whole.subarray(prev, c));
+            prev = c;
+          }
+          expect(byKind(decodeAll(chunks))).toEqual(all);
+        },
+      ),
+    );
+  });
+
+  it('passes on an STX that starts no heartbeat, and a heartbeat of another nonce, as output', () => {
+    const out = (s: string) =>
+      normalise(decodeAll([stream(s)])).filter(
+        (e) =>
+          (e as ChannelEvent).kind !== 'ready' &&
+          (e as ChannelEvent).kind !== 'begin' &&
+          (e as ChannelEvent).kind !== 'end' &&
+          (e as ChannelEvent).kind !== 'done',
+      );
+    expect(out('a\x02b\x03c')).toEqual([{ kind: 'output', index: 0, data: 'a\x02b\x03c' }]);
+    expect(out('\x02@zdh:other alive 3\x03')).toEqual([
+      { kind: 'output', index: 0, data: '\x02@zdh:other alive 3\x03' },
+    ]);
+    // Begun but never ended (the VM died mid-write): handed back at the end.
+    expect(out(`x\x02@zdh:${N} alive 3.0`)).toEqual([
+      { kind: 'output', index: 0, data: `x\x02@zdh:${N} alive 3.0` },
+    ]);
+    // Begun, and no ETX where one must be: output.
+    const long = `\x02@zdh:${N} alive ${'9'.repeat(60)}\x03`;
+    expect(out(long)).toEqual([{ kind: 'output', index: 0, data: long }]);
+  });
+
   it('reports stray bytes between steps as noise, notes, shell, and timed-out ends', () => {
     const text = `garbage\n@zdh:${N} note cannot reserve huge pages\n@zdh:${N} begin 1 s 1\n\n@zdh:${N} end 1 s 137 1 9.5\n@zdh:${N} shell 9.6\n@zdh:${N} bogus 1\n`;
     expect(normalise(decodeAll([Buffer.from(text)]))).toEqual([

@@ -52,17 +52,26 @@ function run(
   return { state, actions };
 }
 
+/** Boot, the first step, and the second step begun. */
+const INTO_SECOND_STEP = [line(BANNER), READY, begin(0, 'setup'), end(0, 'setup'), begin(1, 'hmm-tests')];
+
+/** A task dump (one console line arrives during it), then the kill once the console is quiet. */
+const DUMP_THEN_KILL = [
+  'sysrq',
+  'arm:dump-quiet',
+  'arm:dump-max',
+  'arm:dump-quiet',
+  'disarm:dump-max',
+  'kill',
+];
+
 const kinds = (actions: SupervisorAction[]) =>
   actions.filter((a) => a.type !== 'progress').map((a) => ('id' in a ? `${a.type}:${a.id}` : a.type));
 
 describe('supervisor', () => {
   it('a clean run: banner, ready, steps, done, poweroff', () => {
     const { state, actions } = run([
-      line(BANNER),
-      READY,
-      begin(0, 'setup'),
-      end(0, 'setup'),
-      begin(1, 'hmm-tests'),
+      ...INTO_SECOND_STEP,
       end(1, 'hmm-tests'),
       ch({ kind: 'done', uptime: 9 }),
       exit(),
@@ -74,11 +83,13 @@ describe('supervisor', () => {
       'disarm:banner',
       'arm:init',
       'disarm:init',
+      'arm:heartbeat',
       'arm:step:0',
       'disarm:step:0',
       'arm:step:1',
       'disarm:step:1',
       'disarm:run',
+      'disarm:heartbeat',
       'arm:shutdown',
       'disarm:shutdown',
     ]);
@@ -96,17 +107,106 @@ describe('supervisor', () => {
     ]);
     expect(state.final).toEqual({ kind: 'hang', step: 'setup', timeoutS: 10 });
     const k = kinds(actions);
+    expect(k.slice(k.indexOf('sysrq'))).toEqual(DUMP_THEN_KILL);
+    expect(actions.find((a) => a.type === 'sysrq')).toEqual({ type: 'sysrq', keys: ['w', 't'] });
+    // the run timer and the step timer were dropped when the dump started
+    expect(k).toContain('disarm:run');
+  });
+
+  it('the console says a step ended but its end frame never comes: a hang after resultsStallMs, not after the step timeout', () => {
+    const { state, actions } = run([
+      ...INTO_SECOND_STEP,
+      line('[  305.1] [  T1] zdh: step end hmm-tests status=1'),
+      timer('results-stall'),
+      line('[  306.0] sysrq: Show Blocked State'),
+      timer('dump-quiet'),
+      exit(0),
+    ]);
+    expect(state.final).toEqual({
+      kind: 'hang',
+      step: 'hmm-tests',
+      timeoutS: 300,
+      resultsStalled: { status: 1, waitedS: 30 },
+    });
+    const k = kinds(actions);
+    expect(k.slice(k.indexOf('arm:results-stall'))).toEqual([
+      'arm:results-stall',
+      'disarm:run',
+      'disarm:heartbeat',
+      'disarm:step:1',
+      ...DUMP_THEN_KILL,
+    ]);
+    expect(actions).toContainEqual({ type: 'arm', id: 'results-stall', ms: 30_000 });
+    expect(
+      actions.some((a) => a.type === 'progress' && /results did not arrive within 30 s/.test(a.message)),
+    ).toBe(true);
+  });
+
+  it("the end frame after the console line disarms the stall timer; other steps' and user-space lines arm nothing", () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      begin(0, 'setup'),
+      line('zdh: step end hmm-tests status=0'), // not the current step
+      line('[    3.0] zdh: step end setup status=0'),
+      end(0, 'setup'),
+      timer('results-stall'), // stale: disarmed by the frame
+      begin(1, 'hmm-tests'),
+      end(1, 'hmm-tests'),
+      ch({ kind: 'done', uptime: 9 }),
+      exit(),
+    ]);
+    expect(state.final).toEqual({ kind: 'done' });
+    const k = kinds(actions);
+    expect(k.filter((x) => x.endsWith('results-stall'))).toEqual([
+      'arm:results-stall',
+      'disarm:results-stall',
+    ]);
+    expect(k).not.toContain('sysrq');
+  });
+
+  it('heartbeats keep a quiet step alive; when they stop, the guest is a hang after heartbeatStallMs', () => {
+    const alive = (uptime: number) => ch({ kind: 'alive', uptime });
+    const { state, actions } = run([
+      ...INTO_SECOND_STEP,
+      alive(10),
+      alive(15),
+      line('[   16.0][ T1011] CR2: 0000000000000008 CR3: 00000000006fd000'),
+      timer('heartbeat'),
+      timer('dump-max'),
+      exit(0),
+    ]);
+    expect(state.final).toEqual({ kind: 'hang', step: 'hmm-tests', timeoutS: 300, unresponsiveS: 120 });
+    const k = kinds(actions);
+    expect(k.filter((x) => x === 'arm:heartbeat')).toHaveLength(3); // ready + two beats
     expect(k.slice(k.indexOf('sysrq'))).toEqual([
       'sysrq',
       'arm:dump-quiet',
       'arm:dump-max',
-      'arm:dump-quiet',
-      'disarm:dump-max',
+      'disarm:dump-quiet',
       'kill',
     ]);
-    expect(actions.find((a) => a.type === 'sysrq')).toEqual({ type: 'sysrq', keys: ['w', 't'] });
-    // the run timer and the step timer were dropped when the dump started
-    expect(k).toContain('disarm:run');
+    expect(actions).toContainEqual({ type: 'arm', id: 'heartbeat', ms: 120_000 });
+    expect(
+      actions.some(
+        (a) =>
+          a.type === 'progress' &&
+          /no heartbeat from the guest for 120 s \(in step hmm-tests\)/.test(a.message),
+      ),
+    ).toBe(true);
+  });
+
+  it('no heartbeat is awaited in an interactive shell', () => {
+    const { state, actions } = run([
+      line(BANNER),
+      READY,
+      ch({ kind: 'shell', uptime: 3 }),
+      timer('heartbeat'),
+      exit(0),
+    ]);
+    expect(kinds(actions)).toContain('disarm:heartbeat');
+    expect(kinds(actions)).not.toContain('sysrq');
+    expect(state.final?.kind).toBe('guest-exit');
   });
 
   it('a step past its timeout (continue): task dump, the run goes on, the guest kills it', () => {
