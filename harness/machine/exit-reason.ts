@@ -10,7 +10,7 @@ export type ExitReason =
   /**
    * A step ran past its timeout; or (resultsStalled) it ended on the console but the guest
    * then stopped sending anything on the results channel; or (unresponsiveS) the guest's
-   * heartbeat stopped for that long. SysRq w and t were sent, then QEMU was killed.
+   * heartbeat stopped for that long; or (wedged) an oops was followed by a stall report. SysRq w and t were sent, then QEMU was killed.
    */
   | {
       kind: 'hang';
@@ -18,6 +18,8 @@ export type ExitReason =
       timeoutS: number;
       resultsStalled?: { status: number; waitedS: number };
       unresponsiveS?: number;
+      /** An oops, then the kernel reported a stall: the oopsed CPU is wedged. */
+      wedged?: { oops: string; stall: string };
     }
   /** No kernel banner ('banner') or /init never reported ready ('init') in time. */
   | { kind: 'boot-timeout'; stage: 'banner' | 'init'; timeoutS: number }
@@ -48,6 +50,8 @@ export function describeExit(r: ExitReason): string {
     case 'panic':
       return `kernel panic: ${r.message}`;
     case 'hang':
+      if (r.wedged !== undefined)
+        return `hang: in step '${r.step}' the kernel oopsed (${r.wedged.oops}) and then reported a stall (${r.wedged.stall}); stopped at once; the guest's task dump (SysRq w, t) is in the console log`;
       if (r.unresponsiveS !== undefined)
         return `hang: the guest stopped responding in step '${r.step}' (no heartbeat for ${r.unresponsiveS} s); the guest's task dump (SysRq w, t), if it could print one, is in the console log`;
       return r.resultsStalled

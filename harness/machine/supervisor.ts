@@ -20,6 +20,12 @@
  * results channel. When none comes for heartbeatStallMs while steps run, the guest has
  * stopped (seen: an oops cut off mid-register-dump, then nothing on either port for
  * minutes): a hang, stopped at once instead of at the step's timeout.
+ *
+ * And when the kernel, after an oops (`Oops: 0002 [#1]`, `invalid opcode: 0000 [#1]`,
+ * `general protection fault, …: 0000 [#1]`), reports a stall (RCU, soft or hard lockup),
+ * the CPU that oopsed is wedged (seen: `note: hmm-tests[1849] exited with irqs disabled`,
+ * then RCU stalls every minute while the heartbeat still came from the other CPU). Nothing
+ * more will come of the run: task dump, then stop.
  */
 import { parseMarker } from '../steps/markers.ts';
 import type { ChannelEvent } from './channel.ts';
@@ -108,6 +114,8 @@ export interface SupervisorState {
   /** Set once QEMU has exited. */
   final: ExitReason | undefined;
   currentStep: number | undefined;
+  /** The first oops header on the console (x86 die(): `…: NNNN [#N]`), if any. */
+  oops: string | undefined;
   /** The console's `zdh: step end` line of the current step, while its end frame is awaited. */
   consoleEnd: { step: number; status: number } | undefined;
   timedOutSteps: number[];
@@ -116,6 +124,12 @@ export interface SupervisorState {
 
 export const BANNER_RE = /Linux version \d+\.\d+\S* /;
 export const PANIC_RE = /Kernel panic - not syncing: ?(.*)$/;
+/** x86 die()'s header: `Oops: 0002 [#1] PREEMPT SMP`, `invalid opcode: 0000 [#1] …`, `general protection fault, …: 0000 [#1] …`. */
+export const OOPS_RE =
+  /\] ((?:Oops|invalid opcode|general protection fault\b[^:]*): [0-9a-f]{4} \[#\d+\].*)$/;
+/** The kernel saying a CPU or task is stuck. */
+export const STALL_RE =
+  /(?:^|\] )((?:rcu: INFO: rcu_\w+ (?:detected stalls?|self-detected stall)|watchdog: BUG: soft lockup|NMI watchdog: Watchdog detected hard LOCKUP).*)$/;
 
 export function initialState(): SupervisorState {
   return {
@@ -127,6 +141,7 @@ export function initialState(): SupervisorState {
     pending: undefined,
     final: undefined,
     currentStep: undefined,
+    oops: undefined,
     consoleEnd: undefined,
     timedOutSteps: [],
     armed: [],
@@ -210,6 +225,7 @@ export function step(
         arm(state, actions, 'dump-quiet', cfg.dumpQuietMs);
       } else {
         onConsoleStepEnd(state, cfg, ev.text, actions);
+        onConsoleOopsAndStall(state, cfg, ev.text, actions);
       }
       break;
     }
@@ -251,6 +267,34 @@ function onConsoleStepEnd(
   if (m?.kind !== 'end' || m.step !== stepName(cfg, state.currentStep)) return;
   state.consoleEnd = { step: state.currentStep, status: m.status };
   arm(state, actions, 'results-stall', cfg.resultsStallMs);
+}
+
+function onConsoleOopsAndStall(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  text: string,
+  actions: SupervisorAction[],
+): void {
+  if (state.phase !== 'running') return;
+  if (state.oops === undefined) {
+    const o = OOPS_RE.exec(text);
+    if (o) state.oops = o[1]!.trim();
+    return;
+  }
+  const st = STALL_RE.exec(text);
+  if (!st) return;
+  const name = stepName(cfg, state.currentStep);
+  const stall = st[1]!.trim();
+  actions.push({
+    type: 'progress',
+    message: `the kernel oopsed (${state.oops}) and then reported a stall (${stall}); asking for a task dump, then stopping the VM`,
+  });
+  dumpThenKill(state, cfg, actions, {
+    kind: 'hang',
+    step: name ?? '(between steps)',
+    timeoutS: state.currentStep === undefined ? 0 : (cfg.steps[state.currentStep]?.timeoutS ?? 0),
+    wedged: { oops: state.oops, stall },
+  });
 }
 
 function onChannel(

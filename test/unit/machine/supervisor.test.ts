@@ -196,6 +196,54 @@ describe('supervisor', () => {
     ).toBe(true);
   });
 
+  it('an oops followed by a stall report is a wedged kernel: task dump and stop at once (real 6.1 lines)', () => {
+    const { state, actions } = run([
+      ...INTO_SECOND_STEP,
+      line('[   55.0][    C0] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:'), // no oops yet: nothing
+      line('[    4.545064][  T144] Oops: 0000 [#1] SMP'),
+      line('[   65.481678][ T1849] note: hmm-tests[1849] exited with irqs disabled'),
+      line('[  150.068083][    C0] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:'),
+      timer('dump-max'),
+      exit(0),
+    ]);
+    expect(state.final).toEqual({
+      kind: 'hang',
+      step: 'hmm-tests',
+      timeoutS: 300,
+      wedged: { oops: 'Oops: 0000 [#1] SMP', stall: 'rcu: INFO: rcu_sched detected stalls on CPUs/tasks:' },
+    });
+    const k = kinds(actions);
+    expect(k.filter((x) => x === 'sysrq')).toHaveLength(1);
+    expect(k.indexOf('sysrq')).toBeGreaterThan(k.indexOf('arm:step:1'));
+  });
+
+  it('an oops alone, or a stall alone, lets the run go on', () => {
+    for (const l of [
+      '[    9.1][  T60] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] PREEMPT SMP',
+      '[   40.0][    C1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [hmm-tests:61]',
+    ]) {
+      const { state } = run([
+        ...INTO_SECOND_STEP,
+        line(l),
+        end(1, 'hmm-tests'),
+        ch({ kind: 'done', uptime: 9 }),
+        exit(),
+      ]);
+      expect(state.final).toEqual({ kind: 'done' });
+    }
+    const { state } = run([
+      ...INTO_SECOND_STEP,
+      line('[    9.1][  T60] invalid opcode: 0000 [#1] PREEMPT SMP'),
+      line('[   40.0][    C1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [hmm-tests:61]'),
+      timer('dump-quiet'),
+      exit(),
+    ]);
+    expect(state.final).toMatchObject({
+      kind: 'hang',
+      wedged: { oops: 'invalid opcode: 0000 [#1] PREEMPT SMP' },
+    });
+  });
+
   it('no heartbeat is awaited in an interactive shell', () => {
     const { state, actions } = run([
       line(BANNER),
