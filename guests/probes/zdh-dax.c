@@ -442,7 +442,7 @@ static void describe_bad_page(char *out, size_t len, const char *pg, uint64_t pa
 			zero++;
 		else if ((w[i] >> 56) != OWNER_FILE)
 			foreign++;
-		else if (((w[i] >> 9) & 0xfffff) == (page & 0xfffff) && (w[i] & 0x1ff) == i)
+		else if (zdh_word_is_own(w[i], OWNER_FILE, page, i))
 			own++;
 		else if (!other++)
 			other_page = (w[i] >> 9) & 0xfffff;

@@ -60,6 +60,12 @@ static inline unsigned int zdh_page_owner(const void *p)
 	return (unsigned int)(*(const uint64_t *)p >> 56);
 }
 
+/* The word of (owner, page, word) in any generation. */
+static inline int zdh_word_is_own(uint64_t v, unsigned int owner, uint64_t page, unsigned int word)
+{
+	return (v >> 56) == (owner & 0xff) && ((v >> 9) & 0xfffff) == (page & 0xfffff) && (v & 0x1ff) == word;
+}
+
 /*
  * A word that is part old, part new: written while a copy read it. Nothing makes a copy
  * of memory that changes under it atomic per word, so a concurrent copy (O_DIRECT from a
@@ -106,7 +112,7 @@ static inline unsigned int zdh_check_copied_page(const void *p, unsigned int own
 
 		if (v == 0)
 			continue;
-		if ((v >> 56) == owner && ((v >> 9) & 0xfffff) == (page & 0xfffff) && (v & 0x1ff) == i)
+		if (zdh_word_is_own(v, owner, page, i))
 			continue;
 		if (!zdh_word_is_torn(v, owner, page, i))
 			return i + 1;

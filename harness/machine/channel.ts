@@ -48,6 +48,8 @@ export function framePrefix(nonce: string): string {
 
 const STX = 0x02;
 const ETX = 0x03;
+/** Room for a heartbeat's uptime: its ETX must come within this many bytes. */
+const MAX_UPTIME = 32;
 
 export class ChannelDecoder {
   private readonly heartbeat: Buffer;
@@ -125,8 +127,8 @@ export class ChannelDecoder {
         break;
       }
       const e = raw.indexOf(ETX, k + this.heartbeat.length);
-      if (e < 0 || e - k > this.heartbeat.length + 32) {
-        if (e < 0 && raw.length - k <= this.heartbeat.length + 32) {
+      if (e < 0 || e - k > this.heartbeat.length + MAX_UPTIME) {
+        if (e < 0 && raw.length - k <= this.heartbeat.length + MAX_UPTIME) {
           kept.push(raw.subarray(0, k));
           this.held = Buffer.from(raw.subarray(k));
           break;

@@ -269,6 +269,14 @@ function onConsoleStepEnd(
   arm(state, actions, 'results-stall', cfg.resultsStallMs);
 }
 
+/** The step a hang found running (with its timeout), or none between steps. */
+function runningStep(state: SupervisorState, cfg: SupervisorConfig): { step: string; timeoutS: number } {
+  const n = state.currentStep;
+  return n === undefined
+    ? { step: '(between steps)', timeoutS: 0 }
+    : { step: stepName(cfg, n)!, timeoutS: cfg.steps[n]?.timeoutS ?? 0 };
+}
+
 function onConsoleOopsAndStall(
   state: SupervisorState,
   cfg: SupervisorConfig,
@@ -283,7 +291,6 @@ function onConsoleOopsAndStall(
   }
   const st = STALL_RE.exec(text);
   if (!st) return;
-  const name = stepName(cfg, state.currentStep);
   const stall = st[1]!.trim();
   actions.push({
     type: 'progress',
@@ -291,8 +298,7 @@ function onConsoleOopsAndStall(
   });
   dumpThenKill(state, cfg, actions, {
     kind: 'hang',
-    step: name ?? '(between steps)',
-    timeoutS: state.currentStep === undefined ? 0 : (cfg.steps[state.currentStep]?.timeoutS ?? 0),
+    ...runningStep(state, cfg),
     wedged: { oops: state.oops, stall },
   });
 }
@@ -423,8 +429,7 @@ function onTimer(
     });
     dumpThenKill(state, cfg, actions, {
       kind: 'hang',
-      step: name ?? '(between steps)',
-      timeoutS: state.currentStep === undefined ? 0 : (cfg.steps[state.currentStep]?.timeoutS ?? 0),
+      ...runningStep(state, cfg),
       unresponsiveS: silentS,
     });
   } else if (id === 'results-stall' && state.consoleEnd !== undefined) {
