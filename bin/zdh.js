@@ -19,11 +19,19 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
     );
     process.exit(setupFailure);
   }
+  // The IPC channel carries signals: a Ctrl-C at the terminal reaches both processes (one
+  // process group), so a forwarded SIGINT would count twice. zdh pairs what it gets directly
+  // with what comes over the channel (harness/process/interrupt.ts), and when this launcher
+  // dies, even by SIGKILL, the channel closes and zdh stops as on SIGHUP.
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
+  child.channel?.unref();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
+    process.on(signal, () => {
+      if (child.connected) child.send({ zdhSignal: signal }, () => {});
+      else child.kill(signal);
+    });
   }
   child.on('error', (error) => {
     process.stderr.write(`zdh: cannot start ${pinned}: ${error.message}\n`);

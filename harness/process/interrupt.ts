@@ -1,7 +1,13 @@
 /**
  * Ctrl-C and SIGTERM: the first one aborts the process-wide signal, so every running
  * subprocess group is killed and commands can write what they have and exit 130.
- * A second one exits at once (execa's cleanup still kills the groups on exit).
+ * A second one exits at once (execa's cleanup and the watchdog still kill the groups).
+ *
+ * Under Debian's Node 20, bin/zdh.js runs zdh as its child and passes its own signals on
+ * over an IPC channel. A Ctrl-C at the terminal signals the whole foreground process group,
+ * so zdh gets it twice: once directly and once forwarded. `SignalPairing` counts such a
+ * pair as one interrupt. When the launcher dies (even by SIGKILL) its channel closes, and
+ * zdh stops as on a hang-up.
  */
 const controller = new AbortController();
 let installed = false;
@@ -14,15 +20,58 @@ export function interrupted(): boolean {
   return controller.signal.aborted;
 }
 
+/** How far apart the direct and the forwarded copy of one signal may arrive. */
+export const PAIR_WINDOW_MS = 2000;
+
+export type SignalSource = 'direct' | 'forwarded';
+
+/**
+ * Pure: decides whether a signal is a new interrupt or the other copy of one already
+ * counted. Each copy pairs with at most one copy from the other source, so two real
+ * Ctrl-Cs are still two interrupts however fast they come.
+ */
+export class SignalPairing {
+  private readonly unpaired: Record<SignalSource, number[]> = { direct: [], forwarded: [] };
+
+  /** True when this signal is a new interrupt; false when it is the copy of one already counted. */
+  take(source: SignalSource, nowMs: number): boolean {
+    const other = source === 'direct' ? 'forwarded' : 'direct';
+    for (const s of ['direct', 'forwarded'] as const)
+      this.unpaired[s] = this.unpaired[s].filter((t) => nowMs - t <= PAIR_WINDOW_MS);
+    if (this.unpaired[other].length > 0) {
+      this.unpaired[other].shift();
+      return false;
+    }
+    this.unpaired[source].push(nowMs);
+    return true;
+  }
+}
+
 export function installInterruptHandlers(onInterrupt: (signal: NodeJS.Signals) => void = () => {}): void {
   if (installed) return;
   installed = true;
-  const handler = (signal: NodeJS.Signals): void => {
+  // Only a process started by the launcher has the channel: then every signal may come twice.
+  const pairing = process.send ? new SignalPairing() : undefined;
+  const handler = (signal: NodeJS.Signals, source: SignalSource): void => {
+    if (pairing && !pairing.take(source, performance.now())) return;
     if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
     controller.abort(new Error(`interrupted by ${signal}`));
     onInterrupt(signal);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  process.on('SIGHUP', handler);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => handler(signal, 'direct'));
+  if (process.send) {
+    process.on('message', (message: unknown) => {
+      const signal = (message as { zdhSignal?: unknown } | null)?.zdhSignal;
+      if (signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP') handler(signal, 'forwarded');
+    });
+    // The launcher is gone: nobody is left to wait for zdh's results or to pass a Ctrl-C on.
+    process.on('disconnect', () => {
+      if (!controller.signal.aborted) {
+        controller.abort(new Error('interrupted: the zdh launcher exited'));
+        onInterrupt('SIGHUP');
+      }
+    });
+    process.channel?.unref();
+  }
 }

@@ -1,12 +1,51 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
 import { infraError } from '../errors.ts';
 import { interruptSignal } from './interrupt.ts';
 
 /**
  * The one way zdh starts a subprocess: an argument array (never a shell string), its own
  * process group, and the whole group killed on timeout, on cancel (Ctrl-C) and when zdh exits.
+ *
+ * Exit hooks do not run when zdh is SIGKILLed, so every group is also registered with the
+ * watchdog (watchdog.ts): a process of its own, in its own session, that kills the groups
+ * still registered once zdh's pipe to it closes. No QEMU or make outlives zdh.
  */
+let watchdog: ChildProcess | undefined;
+
+function watchdogPipe(): Writable | undefined {
+  if (watchdog === undefined) {
+    watchdog = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./watchdog.ts', import.meta.url)), '--zdh-watchdog'],
+      {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
+    watchdog.on('error', () => {});
+    watchdog.stdin?.on('error', () => {});
+    // Neither the watchdog nor its pipe keeps zdh alive; the pipe closes when zdh exits.
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+  return watchdog.stdin ?? undefined;
+}
+
+/** Registers a started subprocess's group with the watchdog until zdh reaps it. */
+function guard<T extends ResultPromise>(sub: T): T {
+  const pgid = sub.pid;
+  if (pgid === undefined) return sub;
+  const pipe = watchdogPipe();
+  pipe?.write(`+${pgid}\n`);
+  const done = (): void => {
+    pipe?.write(`-${pgid}\n`);
+  };
+  sub.then(done, done);
+  return sub;
+}
 export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
@@ -43,21 +82,23 @@ export async function runLogged(
   const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
   const keep = opts.keepLines ?? 200;
   const tail: string[] = [];
-  const sub = execa(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: true,
-    reject: false,
-    all: true,
-    buffer: false,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
-    input: opts.input,
-    killDescendants: true,
-    cleanup: true,
-    forceKillAfterDelay: 5000,
-    cancelSignal: AbortSignal.any(signals),
-    ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
-  });
+  const sub = guard(
+    execa(file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: true,
+      reject: false,
+      all: true,
+      buffer: false,
+      stdin: opts.input === undefined ? 'ignore' : 'pipe',
+      input: opts.input,
+      killDescendants: true,
+      cleanup: true,
+      forceKillAfterDelay: 5000,
+      cancelSignal: AbortSignal.any(signals),
+      ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
+    }),
+  );
   let partial = '';
   sub.all?.on('data', (chunk: Buffer) => {
     opts.log?.write(chunk);
@@ -103,17 +144,19 @@ export async function runCapture(
   args: readonly string[],
   opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): Promise<string> {
-  const result = await execa(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    reject: false,
-    killDescendants: true,
-    cleanup: true,
-    stripFinalNewline: true,
-    cancelSignal: interruptSignal(),
-    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
-    ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
-  });
+  const result = await guard(
+    execa(file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      reject: false,
+      killDescendants: true,
+      cleanup: true,
+      stripFinalNewline: true,
+      cancelSignal: interruptSignal(),
+      ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+      ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
+    }),
+  );
   if (result.failed) {
     const why = result.exitCode === undefined ? result.shortMessage : (result.stderr || result.stdout).trim();
     throw infraError(`${file} ${args.join(' ')} failed: ${(why ?? '').split('\n').slice(-5).join(' | ')}`);
@@ -153,21 +196,23 @@ export function spawnManaged(
 ): ManagedProcess {
   const started = performance.now();
   const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
-  const sub = execa(file, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: true,
-    reject: false,
-    buffer: false,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    encoding: 'buffer',
-    killDescendants: true,
-    cleanup: true,
-    forceKillAfterDelay: 5000,
-    cancelSignal: AbortSignal.any(signals),
-  });
+  const sub = guard(
+    execa(file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: true,
+      reject: false,
+      buffer: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      encoding: 'buffer',
+      killDescendants: true,
+      cleanup: true,
+      forceKillAfterDelay: 5000,
+      cancelSignal: AbortSignal.any(signals),
+    }),
+  );
   // Writing to a QEMU that already exited must not crash zdh.
   sub.stdin.on('error', () => {});
   const exited = sub.then(

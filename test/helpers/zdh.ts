@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { projectRoot } from '../../harness/util/paths.ts';
@@ -16,4 +17,13 @@ export async function zdh(
     ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
   });
   return { code: res.exitCode ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** The first `node` on PATH that is not the project's pinned one (Debian's Node 20 here). */
+export function systemNode(): string {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir.includes('node_modules')) continue;
+    if (existsSync(join(dir, 'node'))) return join(dir, 'node');
+  }
+  return process.execPath;
 }

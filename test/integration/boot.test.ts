@@ -11,7 +11,7 @@ import { loadProfile } from '../../harness/machine/profile.ts';
 import { type MachineResult, runMachine } from '../../harness/machine/runner.ts';
 import type { StepResult } from '../../harness/machine/steps.ts';
 import { projectRoot } from '../../harness/util/paths.ts';
-import { zdh } from '../helpers/zdh.ts';
+import { systemNode, zdh } from '../helpers/zdh.ts';
 
 // Real boots of the default build on the default machine (TCG on machines without a
 // working KVM). The one place these tests get their kernel: the default build, built if
@@ -24,6 +24,8 @@ let build: BuildRecord;
 const scratch = mkdtempSync(join(tmpdir(), 'zdh-boot-test-'));
 let runs = 0;
 const runDir = (name: string): string => join(scratch, `${name}-${++runs}`);
+
+const readIfThere = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
 /** QEMU processes whose command line mentions this folder. */
 function qemuProcessesUnder(dir: string): string[] {
@@ -217,6 +219,43 @@ describe('zdh boot', () => {
     expect(second.stderr).toMatch(/run folder .* is in use by another run/);
     expect((await first).code).toBe(0);
   });
+
+  // SIGKILL runs no exit hook: the watchdog (harness/process/watchdog.ts) has to do it. Under
+  // Debian's Node 20 `zdh` is a launcher and its Node 24 child; a kill of either must do.
+  for (const target of ['zdh', 'the launcher'] as const) {
+    it(`leaves no QEMU running 10 s after a SIGKILL of ${target} mid-boot`, async () => {
+      const out = runDir('sigkill');
+      const node = target === 'zdh' ? process.execPath : systemNode();
+      const child = execa(
+        node,
+        [
+          join(projectRoot, 'bin', 'zdh.js'),
+          'boot',
+          '--kernel',
+          build.dir,
+          '--out',
+          out,
+          '--',
+          'sleep',
+          '1000',
+        ],
+        { reject: false, stdin: 'ignore' },
+      );
+      // Kill once the guest runs the command, so QEMU is up and busy.
+      for (let i = 0; i < 1200 && !/zdh: step begin/.test(readIfThere(join(out, 'console.log'))); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(qemuProcessesUnder(out)).toHaveLength(1);
+      child.kill('SIGKILL');
+      await child;
+      let left = qemuProcessesUnder(out);
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = qemuProcessesUnder(out);
+      }
+      for (const line of left) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+      expect(left).toEqual([]);
+    });
+  }
 
   it('fails before QEMU starts on an invalid profile, naming file:line:col and the fix', async () => {
     const bad = join(scratch, 'bad.yaml');

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { cacheRoot } from '../../harness/util/paths.ts';
+import { cacheRoot, projectRoot } from '../../harness/util/paths.ts';
 import { zdh } from '../helpers/zdh.ts';
 
 // Builds the default kernel (Debian's 6.1 source, tinyconfig + configs/kconfig/*.config)
@@ -75,4 +77,40 @@ describe('zdh build (real kernel build)', () => {
       expect(readFileSync(join(cache, 'slots', slot, 'src', 'README'), 'utf8')).toBe(original);
     expect(original).not.toMatch(/patched by the zdh tests/);
   });
+
+  it('leaves no make running 10 s after a SIGKILL of zdh mid-build', async () => {
+    // --force rebuilds over the warm slot: make walks the whole tree, long enough to kill.
+    const child = execa(process.execPath, [join(projectRoot, 'bin', 'zdh.js'), 'build', '--force'], {
+      reject: false,
+      stdin: 'ignore',
+      buffer: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        if (/building bzImage/.test(d.toString())) resolve();
+      });
+      child.then(() => reject(new Error('zdh build ended before make started')));
+    });
+    let makes: string[] = [];
+    for (let i = 0; i < 100 && makes.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      makes = slotMakes();
+    }
+    expect(makes.length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await child;
+    for (let i = 0; i < 100 && makes.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      makes = slotMakes();
+    }
+    for (const line of makes) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+    expect(makes).toEqual([]);
+  });
 });
+
+/** make processes working in one of the cache's build slots. */
+function slotMakes(): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const slots = join(cacheRoot(), 'slots');
+  return ps.split('\n').filter((l) => /^\s*\d+ make /.test(l) && l.includes(slots));
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../harness/model/result.ts';
-import { zdh } from '../helpers/zdh.ts';
+import { systemNode, zdh } from '../helpers/zdh.ts';
 
 // `zdh run` for real: the default kernel (cached by the build tests), real QEMU guests,
 // real workloads. The smoke suite is what CI runs on every change.
@@ -144,6 +144,40 @@ describe('zdh run (real guests)', () => {
     const summary = readSummary(out);
     expect(summary.run.status).toBe('interrupted');
     expect(summary.cells[0]!.status).toBe('interrupted');
+    expect(existsSync(join(out, 'junit.xml'))).toBe(true);
+    const qemu = await execa('pgrep', ['-f', `qemu-system.*${out}`], { reject: false });
+    expect(qemu.stdout.trim()).toBe('');
+  });
+
+  it("counts one Ctrl-C to the launcher's process group once: interrupted results are written", async () => {
+    // The terminal signals the whole foreground group: under Debian's Node 20 that is the
+    // launcher and the Node 24 zdh it started, and the launcher passes its copy on too.
+    const out = mkdtempSync(join(tmpdir(), 'zdh-run-int-group-'));
+    const child = execa(
+      systemNode(),
+      [
+        join(import.meta.dirname, '..', '..', 'bin', 'zdh.js'),
+        'run',
+        '--suite',
+        'smoke',
+        '--workload',
+        'hmm-stress',
+        '--out',
+        out,
+      ],
+      { reject: false, stdin: 'ignore', detached: true },
+    );
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        if (/guest ready|step hmm-stress|booting/.test(d.toString())) resolve();
+      });
+    });
+    await new Promise((r) => setTimeout(r, 4000));
+    process.kill(-child.pid!, 'SIGINT');
+    const res = await child;
+    expect(res.exitCode).toBe(130);
+    const summary = readSummary(out);
+    expect(summary.run.status).toBe('interrupted');
     expect(existsSync(join(out, 'junit.xml'))).toBe(true);
     const qemu = await execa('pgrep', ['-f', `qemu-system.*${out}`], { reject: false });
     expect(qemu.stdout.trim()).toBe('');
