@@ -22,6 +22,7 @@ import { renderPlan } from './plan.ts';
 import { QBOOT_ROM, QEMU_BINARY, qemuArgv } from './qemu-args.ts';
 import { QmpClient } from './qmp.ts';
 import type { MachineResult, RunMachineOptions } from './runner.ts';
+import { StepOutput } from './step-output.ts';
 import type { StepResult, StepSpec } from './steps.ts';
 import {
   BANNER_RE,
@@ -47,8 +48,6 @@ export interface AttemptResult {
 }
 
 const BOOT_MARGIN_S = 60;
-/** Step output kept in memory for the result; the step's file always has all of it. */
-export const MAX_OUTPUT_IN_MEMORY = 32 * 1024 * 1024;
 
 /** The default whole-run limit: boot, each step's timeout, and a margin. */
 export function defaultRunTimeoutS(steps: readonly StepSpec[], bannerS: number, initS: number): number {
@@ -221,10 +220,7 @@ export async function runAttempt(
       hostStartMs: undefined,
       hostEndMs: undefined,
     }));
-    const outputs = new Map<
-      number,
-      { chunks: Buffer[]; kept: number; truncated: boolean; file: WriteStream }
-    >();
+    const outputs = new Map<number, { kept: StepOutput; file: WriteStream }>();
     const timings: MachineResult['timings'] = { endMs: 0 };
     let release: string | undefined;
     let shellStarted = false;
@@ -326,16 +322,13 @@ export async function runAttempt(
               r.hostStartMs = since();
               const file = join(runDir, 'steps', `${ev.index}-${safeName(ev.name)}.out`);
               r.outputFile = file;
-              outputs.set(ev.index, { chunks: [], kept: 0, truncated: false, file: createWriteStream(file) });
+              outputs.set(ev.index, { kept: new StepOutput(), file: createWriteStream(file) });
             }
             break;
           }
           case 'output': {
             const o = outputs.get(ev.index);
-            if (o && o.kept < MAX_OUTPUT_IN_MEMORY) {
-              o.chunks.push(ev.data);
-              o.kept += ev.data.length;
-            } else if (o) o.truncated = true;
+            o?.kept.push(ev.data);
             o?.file.write(ev.data);
             opts.onStepOutput?.(ev.index, ev.data);
             break;
@@ -448,8 +441,8 @@ export async function runAttempt(
     for (const [i, o] of outputs) {
       const r = stepResults[i];
       if (r) {
-        r.output = Buffer.concat(o.chunks).toString('utf8');
-        r.outputTruncated = o.truncated;
+        r.output = o.kept.text();
+        r.outputTruncated = o.kept.truncated;
       }
     }
 

@@ -41,7 +41,10 @@ export interface StepResult {
   state: StepState;
   /** Exit status (128+signal when killed); undefined unless the guest reported the end. */
   status: number | undefined;
-  /** Everything the step wrote to stdout and stderr (the first 32 MiB; see outputTruncated). */
+  /**
+   * Everything the step wrote to stdout and stderr; past 32 MiB, its first and last 16 MiB
+   * with a line between them saying how much was left out (machine/step-output.ts).
+   */
   output: string;
   /** The output was longer than what is kept in memory; outputFile has all of it. */
   outputTruncated: boolean;

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { StepOutput } from '../../../harness/machine/step-output.ts';
 import { runLogged } from '../../../harness/process/run.ts';
 import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
 import { renderWorkloadScript, type ScriptInput, scriptBudgetS } from '../../../harness/workloads/script.ts';
@@ -129,6 +130,33 @@ describe('the workload step script (run with busybox sh)', () => {
     expect(status).toBe(1);
     expect(output).toContain('zdh-workload: still there 1 s after SIGKILL (stuck in the kernel); its tasks:');
     expect(output).toContain('zdh-workload: command main end hang');
+  });
+
+  it('keeps the end markers of an output longer than what is kept in memory', async () => {
+    // The command fails after printing far more than the (small, injected) in-memory cap.
+    const input = base({
+      name: 'long',
+      command: {
+        command:
+          'printf "KTAP version 1\\n1..1\\nok 1 a\\n"; i=0; while [ $i -lt 4000 ]; do echo "# noise line $i"; i=$((i + 1)); done; exit 3',
+        timeoutS: 20,
+      },
+      checks: [{ name: 'after', command: 'true', timeoutS: 5 }],
+    });
+    const { output, status } = await run(input);
+    const cap = 16 * 1024;
+    expect(output.length).toBeGreaterThan(4 * cap);
+    const kept = new StepOutput(cap);
+    const bytes = Buffer.from(output);
+    for (let at = 0; at < bytes.length; at += 4096) kept.push(bytes.subarray(at, at + 4096));
+    expect(kept.truncated).toBe(true);
+    const o = parseWorkloadOutput(plan(input, ['a']), { state: 'finished', status, output: kept.text() });
+    expect(o.commandEnd).toBe('3');
+    expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      ['a', 'pass', undefined],
+      ['long', 'fail', 'every case passed but the command exited with status 3'],
+      ['check.after', 'pass', undefined],
+    ]);
   });
 
   it('renders values quoted for the shell, and a host time limit that covers every part', () => {
