@@ -215,6 +215,7 @@ export async function runAttempt(
       output: '',
       outputTruncated: false,
       outputFile: undefined,
+      nonce,
       guestStart: undefined,
       guestEnd: undefined,
       hostStartMs: undefined,

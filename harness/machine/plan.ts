@@ -30,7 +30,15 @@ export function shellQuote(s: string): string {
 }
 
 export function renderStepScript(step: StepSpec): string {
-  const lines = ['#!/bin/sh', `# zdh step ${step.name}`];
+  const lines = [
+    '#!/bin/sh',
+    `# zdh step ${step.name}`,
+    // /init passes the run's nonce for the step's own result markers (workloads/script.ts).
+    // Kept in a shell variable and out of the environment, so nothing the step starts
+    // inherits it, prints it, or can learn it by accident.
+    'zdh_nonce=$ZDH_NONCE',
+    'unset ZDH_NONCE',
+  ];
   for (const [k, v] of Object.entries(step.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
   lines.push(`cd ${shellQuote(step.cwd ?? '/')} || exit 126`);
   if (step.argv !== undefined) lines.push(`exec ${step.argv.map(shellQuote).join(' ')}`);

@@ -50,6 +50,11 @@ export interface StepResult {
   outputTruncated: boolean;
   /** The same, as a file in the run folder. */
   outputFile: string | undefined;
+  /**
+   * The run's nonce, which /init hands to the step (not to what the step starts): result
+   * markers the step writes into its output carry it (harness/workloads/script.ts).
+   */
+  nonce: string;
   /** Guest uptime at begin and end, in seconds. */
   guestStart: number | undefined;
   guestEnd: number | undefined;

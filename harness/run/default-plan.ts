@@ -29,6 +29,7 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
           state: r?.state ?? 'not-run',
           status: r?.status,
           output: r?.output ?? '',
+          nonce: r?.nonce ?? '',
         });
         return outcome.cases.map(
           (c): CaseResult => ({ name: c.name, status: c.status, message: c.reason ?? null, durationS: null }),

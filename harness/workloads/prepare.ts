@@ -50,7 +50,7 @@ export async function prepareWorkloads(
 export function workloadOutcomes(
   plan: Pick<WorkloadPlan, 'workloads'>,
   run: {
-    steps: readonly Pick<StepResult, 'name' | 'state' | 'status' | 'output'>[];
+    steps: readonly Pick<StepResult, 'name' | 'state' | 'status' | 'output' | 'nonce'>[];
     exitReason?: ExitReason;
   },
 ): WorkloadOutcome[] {
@@ -60,8 +60,8 @@ export function workloadOutcomes(
     return parseWorkloadOutput(
       w,
       s
-        ? { state: s.state, status: s.status, output: s.output }
-        : { state: 'not-run', status: undefined, output: '' },
+        ? { state: s.state, status: s.status, output: s.output, nonce: s.nonce }
+        : { state: 'not-run', status: undefined, output: '', nonce: '' },
       stop,
     );
   });

@@ -19,6 +19,8 @@ export interface StepOutcome {
   state: StepState;
   status: number | undefined;
   output: string;
+  /** The run's nonce: only part markers that carry it count (script.ts). */
+  nonce: string;
 }
 
 export interface WorkloadOutcome {
@@ -38,16 +40,21 @@ interface Section {
   lines: string[];
 }
 
-const MARK_RE = new RegExp(
-  `^${WORKLOAD_MARKER} (setup|command|check|teardown) (\\S+) (begin|end)(?::| |$)\\s*(\\S*)`,
-);
+/** Part markers of the run with this nonce; any other line, marker-like or not, is output. */
+function markRe(nonce: string): RegExp {
+  if (!/^[A-Za-z0-9]+$/.test(nonce)) throw new Error(`bad workload marker nonce: '${nonce}'`);
+  return new RegExp(
+    `^${WORKLOAD_MARKER}${nonce} (setup|command|check|teardown) (\\S+) (begin|end)(?::| |$)\\s*(\\S*)`,
+  );
+}
 
-export function splitSections(output: string): Section[] {
+export function splitSections(output: string, nonce: string): Section[] {
+  const mark = markRe(nonce);
   const sections: Section[] = [];
   let current: Section | undefined;
   for (const raw of output.split('\n')) {
     const line = cleanLine(raw);
-    const m = MARK_RE.exec(line);
+    const m = mark.exec(line);
     if (m) {
       const [, part, label, what, rc] = m;
       if (what === 'begin') {
@@ -119,7 +126,7 @@ export function parseWorkloadOutput(
     return { name: w.name, cases, commandEnd: undefined, notes };
   }
 
-  const sections = splitSections(step.output);
+  const sections = splitSections(step.output, step.nonce);
   const setups = sections.filter((s) => s.part === 'setup');
   for (const s of setups) {
     if (s.rc === '0') continue;

@@ -8,11 +8,16 @@
  * script goes on (so the next workloads still run and the hang is a reported result).
  *
  * The script brackets every part with lines the result parser (results.ts) reads:
- *   zdh-workload: <part> <label> begin[: <command>]
- *   zdh-workload: <part> <label> end <rc>
+ *   zdh-workload:<nonce> <part> <label> begin[: <command>]
+ *   zdh-workload:<nonce> <part> <label> end <rc>
  * part: setup | command | check | teardown; label: the set-up/teardown index, the check's
  * name, or 'main'; rc: the exit status, 'timeout' (killed after its limit) or 'hang'
  * (still running after SIGKILL).
+ *
+ * The markers share stdout with the commands, so they carry the run's random nonce: a
+ * command that prints marker-like text (its own log, a file it cats) cannot close its
+ * section or hide its status. The step script (machine/plan.ts) holds the nonce in
+ * `zdh_nonce`, a shell variable no command inherits; none of them ever sees it.
  */
 import { shellQuote } from '../machine/plan.ts';
 import { GUEST_BIN } from './types.ts';
@@ -95,9 +100,9 @@ function headline(command: string): string {
 
 function part(kind: string, label: string, p: ScriptPart, indent: string): string[] {
   return [
-    `${indent}printf '%s\\n' ${shellQuote(`${WORKLOAD_MARKER} ${kind} ${label} begin: ${headline(p.command)}`)}`,
+    `${indent}printf '${WORKLOAD_MARKER}%s %s\\n' "$zdh_nonce" ${shellQuote(`${kind} ${label} begin: ${headline(p.command)}`)}`,
     `${indent}zdh_run ${Math.ceil(p.timeoutS)} ${shellQuote(p.command)}`,
-    `${indent}printf '\\n${WORKLOAD_MARKER} ${kind} ${label} end %s\\n' "$zdh_rc"`,
+    `${indent}printf '\\n${WORKLOAD_MARKER}%s ${kind} ${label} end %s\\n' "$zdh_nonce" "$zdh_rc"`,
   ];
 }
 

@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GUEST_ROOTFS } from '../../../harness/image/assemble.ts';
 import { ChannelDecoder } from '../../../harness/machine/channel.ts';
+import { renderStepScript } from '../../../harness/machine/plan.ts';
 import { beginMarker, endMarker } from '../../../harness/steps/markers.ts';
+import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
+import { renderWorkloadScript } from '../../../harness/workloads/script.ts';
 
 const init = join(GUEST_ROOTFS, 'init');
 const text = readFileSync(init, 'utf8');
@@ -51,5 +54,66 @@ describe('guest /init', () => {
     expect(events.filter((e) => e.kind === 'alive')).toEqual([{ kind: 'alive', uptime: 12.34 }]);
     const output = Buffer.concat(events.flatMap((e) => (e.kind === 'output' ? [e.data] : []))).toString();
     expect(output).toBe('ok 1 a\n');
+  });
+
+  it('runs a workload step as in the guest: its result markers carry the nonce, which nothing the step starts sees', () => {
+    // /init's own functions, run by busybox sh on the host with files in place of the
+    // devices and folders of the guest.
+    const fn = (name: string): string => {
+      const m = new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}\\n`, 'm').exec(text);
+      expect(m, name).not.toBeNull();
+      return m![0];
+    };
+    const t = mkdtempSync(join(tmpdir(), 'zdh-init-'));
+    mkdirSync(join(t, 'steps'));
+    mkdirSync(join(t, 'run'));
+    mkdirSync(join(t, 'bin'));
+    for (const a of ['setsid', 'sh', 'sed', 'cat', 'sleep', 'usleep', 'env'])
+      symlinkSync('/bin/busybox', join(t, 'bin', a));
+    const w = {
+      name: 'forger',
+      setup: [],
+      command: {
+        command:
+          "printf 'KTAP version 1\\n1..1\\nok 1 a\\n'; echo 'zdh-workload: command main end 0'; env; exit 2",
+        timeoutS: 10,
+      },
+      checks: [],
+      teardown: [],
+      teardownTimeoutS: 5,
+    };
+    writeFileSync(
+      join(t, 'steps', '0.sh'),
+      renderStepScript({ name: w.name, script: renderWorkloadScript(w), timeoutS: 30 }),
+    );
+    const functions = ['frame', 'uptime_now', 'run_step']
+      .map(fn)
+      .join('')
+      .replaceAll('> /dev/kmsg', '>> "$T/kmsg"')
+      .replaceAll('/zdh/steps/', '$T/steps/')
+      .replaceAll('/run/zdh/', '$T/run/')
+      .replaceAll('> "$RES"', '>> "$RES"');
+    const nonce = 'n0nceOfTheRun';
+    // The plan's variables as /init has them: sourced from /zdh/plan.sh, not exported.
+    const plan = `ZDH_NONCE=${nonce}\nZDH_STEP_0_NAME=forger\nZDH_STEP_0_DEADLINE=0\n`;
+    execFileSync('busybox', ['sh', '-c', `${plan}${functions}run_step 0`], {
+      env: { PATH: `${join(t, 'bin')}:/usr/bin:/bin`, T: t, RES: join(t, 'res') },
+    });
+    const events = new ChannelDecoder(nonce).push(readFileSync(join(t, 'res')));
+    const output = Buffer.concat(events.flatMap((e) => (e.kind === 'output' ? [e.data] : []))).toString();
+    expect(events.find((e) => e.kind === 'end')).toMatchObject({ name: 'forger', status: 1 });
+    const o = parseWorkloadOutput(
+      { name: 'forger', expectedCases: ['a'], checks: [], setupCommands: [], commandTimeoutS: 10 },
+      { state: 'finished', status: 1, output, nonce },
+    );
+    expect(o.commandEnd).toBe('2');
+    expect(o.cases.map((c) => [c.name, c.status])).toEqual([
+      ['a', 'pass'],
+      ['forger', 'fail'],
+    ]);
+    // The command's environment (printed by env) does not hold the nonce: only the
+    // script's own begin and end markers do.
+    expect(output).toContain('ZDH_WORKLOAD=forger');
+    expect(output.split('\n').filter((l) => l.includes(nonce))).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { renderPlan, renderPlanVars, renderStepScript, shellQuote } from '../../../harness/machine/plan.ts';
 
@@ -68,21 +68,31 @@ describe('plan rendering', () => {
     );
   });
 
-  it('renders a step as exec of its argv, or its script, after env and cd', () => {
-    expect(
+  it('renders a step as exec of its argv, or its script, after env and cd; the nonce reaches the script alone', () => {
+    // Run as /init runs it (busybox sh, the run's nonce in ZDH_NONCE).
+    const runStep = (text: string) =>
+      spawnSync('busybox', ['sh', '-c', text], { env: { PATH: process.env['PATH'], ZDH_NONCE: 'n0nce' } });
+    const argv = runStep(
       renderStepScript({
         name: 'c',
-        argv: ['sh', '-c', 'echo $0; exit 7'],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+        argv: ['sh', '-c', 'echo "$A|$(pwd)|${ZDH_NONCE-unset}|$0"; exit 7'],
         timeoutS: 1,
         env: { A: "x'y" },
         cwd: '/tmp',
       }),
-    ).toBe(
-      `#!/bin/sh\n# zdh step c\nexport A='x'\\''y'\ncd /tmp || exit 126\nexec sh -c 'echo $0; exit 7'\n`,
     );
-    expect(renderStepScript({ name: 's', script: 'modprobe test_hmm\nls /dev', timeoutS: 1 })).toBe(
-      '#!/bin/sh\n# zdh step s\ncd / || exit 126\nmodprobe test_hmm\nls /dev\n',
+    expect([argv.status, argv.stdout.toString()]).toEqual([7, "x'y|/tmp|unset|sh\n"]);
+    const script = runStep(
+      renderStepScript({
+        name: 's',
+        script:
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+          'echo "$(pwd) $zdh_nonce ${ZDH_NONCE-unset}"\nsh -c \'echo "${zdh_nonce-unset} ${ZDH_NONCE-unset}"\'',
+        timeoutS: 1,
+      }),
     );
+    expect([script.status, script.stdout.toString()]).toEqual([0, '/ n0nce unset\nunset unset\n']);
   });
 
   it('puts plan, step scripts and modprobe options into the run archive', () => {

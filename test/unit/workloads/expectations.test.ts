@@ -13,6 +13,8 @@ import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
 const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
+/** The nonce the part markers of the recorded workload outputs carry (see results.test.ts). */
+const FIXTURE_NONCE = 'f1xtureN0nce';
 
 const file: ExpectationFile = {
   file: 'x.yaml',
@@ -178,7 +180,12 @@ describe('the repository expectations (configs/expectations)', () => {
         setupCommands: [],
         commandTimeoutS: 600,
       },
-      { state: 'finished', status: 1, output: read('workload-hmm-tests-6.1.192-thp-always.out') },
+      {
+        state: 'finished',
+        status: 1,
+        output: read('workload-hmm-tests-6.1.192-thp-always.out'),
+        nonce: FIXTURE_NONCE,
+      },
     );
     const j = applyExpectations([{ workload: 'hmm-tests-thp', cases: o.cases }], [], files, run61);
     const counts: Record<string, number> = {};
@@ -200,6 +207,7 @@ describe('the repository expectations (configs/expectations)', () => {
           state: 'finished',
           status: 1,
           output: read(f),
+          nonce: FIXTURE_NONCE,
         },
       );
       const j = applyExpectations([{ workload: name, cases: o.cases }], [], files, run61);

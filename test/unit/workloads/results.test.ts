@@ -33,7 +33,15 @@ const planned = (over: Partial<Planned> & { name: string }): Planned => ({
   commandTimeoutS: 300,
   ...over,
 });
-const finished = (output: string, status = 0) => ({ state: 'finished' as const, status, output });
+// The nonce the fixtures' markers carry (they were recorded before markers had one, and
+// rewritten with this one).
+const NONCE = 'f1xtureN0nce';
+const finished = (output: string, status = 0) => ({
+  state: 'finished' as const,
+  status,
+  output,
+  nonce: NONCE,
+});
 
 const hmmTests = planned({
   name: 'hmm-tests',
@@ -117,8 +125,28 @@ describe('workload results from real step output (6.1.192, TCG)', () => {
 });
 
 describe('workload results when things go wrong', () => {
+  it('takes only part markers that carry the run nonce: forged ones are output like any other', () => {
+    const out = [
+      marker('command', 'main', 'begin: x'),
+      'KTAP version 1',
+      '1..2',
+      'ok 1 a',
+      'zdh-workload: command main end 0',
+      'zdh-workload:0therRun command main end 0',
+      'zdh-workload:0therRun check unload-test_hmm begin: true',
+      'not ok 2 b',
+      marker('command', 'main', 'end 1'),
+    ].join('\n');
+    const o = parseWorkloadOutput(planned({ name: 'w', expectedCases: ['a', 'b'] }), finished(out, 1));
+    expect(o.commandEnd).toBe('1');
+    expect(o.cases.map((c) => [c.name, c.status])).toEqual([
+      ['a', 'pass'],
+      ['b', 'fail'],
+    ]);
+  });
+
   const marker = (part: string, label: string, what: string): string =>
-    `zdh-workload: ${part} ${label} ${what}`;
+    `zdh-workload:${NONCE} ${part} ${label} ${what}`;
 
   it('a command that timed out: the running case is missing with the reason, the rest never ran', () => {
     const out = [
@@ -177,7 +205,7 @@ describe('workload results when things go wrong', () => {
     ].join('\n');
     const o = parseWorkloadOutput(
       hmmTests,
-      { state: 'incomplete', status: undefined, output: out },
+      { state: 'incomplete', status: undefined, output: out, nonce: NONCE },
       'kernel panic: Fatal exception',
     );
     expect(o.commandEnd).toBeUndefined();
@@ -242,6 +270,7 @@ describe('workload results when things go wrong', () => {
   it('splits on part markers only, keeping the lines between them', () => {
     const s = splitSections(
       `noise\n${marker('setup', '1', 'begin: a b')}\nx\n\n${marker('setup', '1', 'end 0')}\nafter`,
+      NONCE,
     );
     expect(s).toEqual([{ part: 'setup', label: '1', begun: true, rc: '0', lines: ['x', ''] }]);
   });

@@ -2,13 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderStepScript } from '../../../harness/machine/plan.ts';
 import { StepOutput } from '../../../harness/machine/step-output.ts';
 import { runLogged } from '../../../harness/process/run.ts';
 import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
 import { renderWorkloadScript, type ScriptInput, scriptBudgetS } from '../../../harness/workloads/script.ts';
 
 // The step script is busybox sh; these tests run it with the host's busybox (the same
-// static busybox the guest image carries) and parse what it prints.
+// static busybox the guest image carries) and parse what it prints. It runs as /init runs
+// it: inside the step script of machine/plan.ts, with the run's nonce in ZDH_NONCE.
+const NONCE = 'k3yT3stn0nce';
 const work = mkdtempSync(join(tmpdir(), 'zdh-script-'));
 const bin = join(work, 'bin');
 mkdirSync(bin);
@@ -21,10 +24,13 @@ async function run(
   prelude = '',
 ): Promise<{ output: string; status: number | undefined }> {
   const file = join(work, `${input.name}.sh`);
-  writeFileSync(file, renderWorkloadScript(input));
+  writeFileSync(
+    file,
+    renderStepScript({ name: input.name, script: renderWorkloadScript(input), timeoutS: 1 }),
+  );
   const lines: string[] = [];
   const res = await runLogged('busybox', ['sh', '-c', `${prelude}. ${file}`], {
-    env: { PATH: `${bin}:/usr/bin:/bin`, ZDH_KILL_GRACE_S: '1' },
+    env: { PATH: `${bin}:/usr/bin:/bin`, ZDH_KILL_GRACE_S: '1', ZDH_NONCE: NONCE },
     onLine: (l) => lines.push(l),
     timeoutMs: 30_000,
   });
@@ -57,11 +63,16 @@ describe('the workload step script (run with busybox sh)', () => {
     });
     const { output, status } = await run(input);
     expect(status).toBe(1);
-    expect(output).toContain("zdh-workload: setup 1 begin: echo 'set up'");
-    expect(output).toContain('zdh-workload: setup 1 end 0');
-    expect(output).toContain('zdh-workload: command main end 1');
-    expect(output).toContain('zdh-workload: teardown 1 end 0');
-    const o = parseWorkloadOutput(plan(input, ['a', 'b']), { state: 'finished', status, output });
+    expect(output).toContain(`zdh-workload:${NONCE} setup 1 begin: echo 'set up'`);
+    expect(output).toContain(`zdh-workload:${NONCE} setup 1 end 0`);
+    expect(output).toContain(`zdh-workload:${NONCE} command main end 1`);
+    expect(output).toContain(`zdh-workload:${NONCE} teardown 1 end 0`);
+    const o = parseWorkloadOutput(plan(input, ['a', 'b']), {
+      state: 'finished',
+      status,
+      output,
+      nonce: NONCE,
+    });
     expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
       ['a', 'pass', undefined],
       ['b', 'fail', undefined],
@@ -83,7 +94,7 @@ describe('the workload step script (run with busybox sh)', () => {
     expect(status).toBe(1);
     expect(output.split('\n').filter((l) => l.includes('never'))).toEqual([]);
     expect(output).toContain('cleaned');
-    const o = parseWorkloadOutput(plan(input, ['x']), { state: 'finished', status, output });
+    const o = parseWorkloadOutput(plan(input, ['x']), { state: 'finished', status, output, nonce: NONCE });
     expect(o.cases.map((c) => [c.name, c.status])).toEqual([
       ['setup', 'fail'],
       ['x', 'missing'],
@@ -105,9 +116,14 @@ describe('the workload step script (run with busybox sh)', () => {
     expect(performance.now() - started).toBeLessThan(15_000);
     expect(output).toContain('zdh-workload: not finished after 1 s; its tasks:');
     expect(output).toMatch(/task \d+ \(sleep\) state S:/);
-    expect(output).toContain('zdh-workload: command main end timeout');
+    expect(output).toContain(`zdh-workload:${NONCE} command main end timeout`);
     expect(output.split('\n')).not.toContain('never');
-    const o = parseWorkloadOutput(plan(input, ['slow', 'next']), { state: 'finished', status: 1, output });
+    const o = parseWorkloadOutput(plan(input, ['slow', 'next']), {
+      state: 'finished',
+      status: 1,
+      output,
+      nonce: NONCE,
+    });
     expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
       [
         'slow',
@@ -129,7 +145,43 @@ describe('the workload step script (run with busybox sh)', () => {
     const { output, status } = await run(input, 'kill() { :; }; ');
     expect(status).toBe(1);
     expect(output).toContain('zdh-workload: still there 1 s after SIGKILL (stuck in the kernel); its tasks:');
-    expect(output).toContain('zdh-workload: command main end hang');
+    expect(output).toContain(`zdh-workload:${NONCE} command main end hang`);
+    // The left-behind sleep holds the output open for its 4 s: more than the default 5 s
+    // limit once the host is busy.
+  }, 15_000);
+
+  it('takes only markers with the run nonce: a command printing its own cannot hide its status, and never sees the nonce', async () => {
+    const input = base({
+      name: 'forger',
+      command: {
+        command: [
+          "printf 'KTAP version 1\\n1..1\\nok 1 a\\n'",
+          // What a test printing its own log, or a harness's, might show.
+          "echo 'zdh-workload: command main end 0'",
+          "echo 'zdh-workload:0therRun command main end 0'",
+          "echo 'zdh-workload: check c begin: true'",
+          // Its environment and its shell's variables.
+          'env',
+          'set',
+          'exit 1',
+        ].join('\n'),
+        timeoutS: 5,
+      },
+      checks: [{ name: 'c', command: 'exit 4', timeoutS: 5 }],
+    });
+    const { output, status } = await run(input);
+    expect(status).toBe(1);
+    expect(output).toContain('zdh-workload: command main end 0');
+    const o = parseWorkloadOutput(plan(input, ['a']), { state: 'finished', status, output, nonce: NONCE });
+    expect(o.commandEnd).toBe('1');
+    expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
+      ['a', 'pass', undefined],
+      ['forger', 'fail', 'every case passed but the command exited with status 1'],
+      ['check.c', 'fail', 'exited with status 4'],
+    ]);
+    // The nonce is in the script's four markers (begin and end of the command and the
+    // check) and nowhere in what the command printed.
+    expect(output.split('\n').filter((l) => l.includes(NONCE))).toHaveLength(4);
   });
 
   it('keeps the end markers of an output longer than what is kept in memory', async () => {
@@ -150,7 +202,12 @@ describe('the workload step script (run with busybox sh)', () => {
     const bytes = Buffer.from(output);
     for (let at = 0; at < bytes.length; at += 4096) kept.push(bytes.subarray(at, at + 4096));
     expect(kept.truncated).toBe(true);
-    const o = parseWorkloadOutput(plan(input, ['a']), { state: 'finished', status, output: kept.text() });
+    const o = parseWorkloadOutput(plan(input, ['a']), {
+      state: 'finished',
+      status,
+      output: kept.text(),
+      nonce: NONCE,
+    });
     expect(o.commandEnd).toBe('3');
     expect(o.cases.map((c) => [c.name, c.status, c.reason])).toEqual([
       ['a', 'pass', undefined],
