@@ -28,7 +28,17 @@ import { buildKey, requestKey, slotKey } from './cache-key.ts';
 import { firstCompilerErrors } from './compiler-errors.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { prepareSlot, slotFor, slotHead } from './slot.ts';
-import { buildDir, lookupRequest, publish, readBuild, recordRequest, stagingDir } from './store.ts';
+import {
+  buildDir,
+  buildPaths,
+  lookupRequest,
+  publish,
+  readBuild,
+  recordRequest,
+  stagingDir,
+  sweepCacheLeftovers,
+  writeRecord,
+} from './store.ts';
 import { hasCcache, toolchainId } from './toolchain.ts';
 import type { BuildRecord } from './types.ts';
 
@@ -55,6 +65,8 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
   const started = performance.now();
   const cache = opts.cache ?? cacheRoot();
   const { progress } = opts;
+  // What a killed zdh left (staging folders, half-unpacked tarballs, socket folders).
+  await sweepCacheLeftovers(cache);
 
   const source = await resolveSource(spec, cache);
   const patches = expandPatches(spec.patches);
@@ -105,7 +117,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
   );
   return withLock(
     slot.dir,
-    async () => {
+    async (slotLost) => {
       const again = opts.force ? undefined : lookupRequest(cache, reqKey);
       if (again) return { ...again, cached: true, seconds: elapsed(started) };
 
@@ -153,13 +165,15 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
         // One kernel build at a time per host: a build already uses every core.
         const res = await withLock(
           join(cache, 'locks', 'host-build'),
-          () =>
+          (hostLost) =>
             runLogged(
               'make',
               ['-C', slot.src, `O=${slot.obj}`, `-j${jobs}`, ...makeArgs, 'bzImage', 'modules'],
               {
                 log,
                 env,
+                // A lost lock (withLock) stops make: another build may own the slot now.
+                signal: AbortSignal.any([slotLost, hostLost]),
                 onLine: (line) => {
                   if (/^\s+(CC|AS|LD|AR)\b/.test(line)) compiled++;
                   progress.detail(`${compiled} steps, ${line.trim()}`);
@@ -179,6 +193,8 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
               : 'see the build log',
           });
         }
+        // Objects another build may have written into are not published.
+        slotLost.throwIfAborted();
         progress.step('collecting the build');
         const staging = stagingDir(cache, bKey);
         rmSync(staging, { recursive: true, force: true });
@@ -212,8 +228,9 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
         });
         await closeLog(log);
         cpSync(slotLogPath, join(staging, 'build.log'));
-        writeFileSync(join(staging, 'build.json'), `${JSON.stringify(record, null, 2)}\n`);
-        publish(staging, buildDir(cache, bKey));
+        writeRecord(staging, record);
+        // --force replaces the cached build; otherwise a sound one published meanwhile is kept.
+        publish(staging, buildDir(cache, bKey), { replace: opts.force === true });
         recordRequest(cache, reqKey, bKey);
         return { ...record, cached: false, seconds: elapsed(started) };
       } finally {
@@ -289,19 +306,12 @@ async function collect(a: {
   }
   const kernelRelease = readFileSync(join(slot.obj, 'include/config/kernel.release'), 'utf8').trim();
   const head = a.source.spec.kind === 'git' ? await slotHead(slot.src) : undefined;
-  const d = (p: string): string => join(dest, p);
   return {
     cacheKey: a.bKey,
     cached: false,
-    dir: dest,
-    bzImage: d('bzImage'),
-    vmlinux: d('vmlinux'),
-    config: d('config'),
-    modulesDir: d('modules'),
+    ...buildPaths(dest),
     kernelRelease,
-    buildLog: d('build.log'),
     seconds: 0,
-    ksrc: d('ksrc'),
     inputs: {
       source: {
         kind: a.source.spec.kind,

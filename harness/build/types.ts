@@ -7,7 +7,10 @@ export interface BuildRecord {
   cacheKey: string;
   /** True when this call found the build in the cache. */
   cached: boolean;
-  /** The build's folder in the cache; every path below is inside it. */
+  /**
+   * The build's folder in the cache; every path below is inside it. Reading a record takes
+   * these from the folder it was read from (store.ts readBuild), not from build.json.
+   */
   dir: string;
   bzImage: string;
   /** Kept for symbolising stack traces. */
@@ -28,6 +31,16 @@ export interface BuildRecord {
   ksrc: string;
   /** What was built, for manifests and reports. */
   inputs: BuildInputsSummary;
+  /**
+   * Size (and for bzImage and config, sha256) of the build's key files, by path relative
+   * to `dir`, as written; a hit whose files differ is a miss. Absent in older records.
+   */
+  files?: Record<string, FileFacts>;
+}
+
+export interface FileFacts {
+  size: number;
+  sha256?: string;
 }
 
 export interface BuildInputsSummary {

@@ -61,10 +61,13 @@ function randomId(n: number): string {
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** Unix socket paths are limited to 107 bytes; long run folders get their sockets in /tmp. */
+/**
+ * Unix socket paths are limited to 107 bytes; long run folders get their sockets in /tmp,
+ * in zdh-<pid>-XXXXXX so that a sweep (build/store.ts sweepCacheLeftovers) can tell a dead zdh's.
+ */
 async function socketDir(runDir: string): Promise<{ dir: string; temporary: boolean }> {
   if (Buffer.byteLength(join(runDir, 'results.sock')) <= 100) return { dir: runDir, temporary: false };
-  return { dir: await mkdtemp(join(tmpdir(), 'zdh-')), temporary: true };
+  return { dir: await mkdtemp(join(tmpdir(), `zdh-${process.pid}-`)), temporary: true };
 }
 
 /** A server for one connection from QEMU. */

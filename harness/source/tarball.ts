@@ -48,6 +48,9 @@ async function tarballId(
   return id;
 }
 
+/** An unpacking folder (below) whose zdh died; the first group is its pid (store.ts sweeps these). */
+export const TARBALL_TMP_LEFTOVER = /^tarball-[0-9a-f]+\.tmp-(\d+)$/;
+
 /** Unpacks the tarball into source.pristine if it is not there yet (atomically, under a lock). */
 export async function ensureUnpacked(
   source: ResolvedSource,
