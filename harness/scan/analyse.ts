@@ -3,8 +3,8 @@
  * its stack, page, refcount and page-kind evidence, and its title.
  */
 import type { Evidence } from './evidence.ts';
-import { baseName, type ParsedFrame, parseFrame, parseRip, titleFrame } from './frames.ts';
-import { CONSEQUENTIAL_PANIC, PERCPU_REF, REFCOUNT_T, VM_CHECK_REASON } from './headers.ts';
+import { baseName, type ParsedFrame, parseFrame, parseRip, stallFrame, titleFrame } from './frames.ts';
+import { CONSEQUENTIAL_PANIC, type Header, PERCPU_REF, REFCOUNT_T, VM_CHECK_REASON } from './headers.ts';
 import { parsePageDump } from './page-dump.ts';
 import { DEFAULT_ZONE_DEVICE, pageKindOf } from './page-kind.ts';
 import { isRefcountRelated } from './refcount.ts';
@@ -18,7 +18,14 @@ export const MAX_FRAMES = 48;
 export const MAX_EXCERPT_LINES = 120;
 export const MAX_EXCERPT_CHARS = 12_000;
 
-const STACK_MARKER = /^\s*<(\/?)([A-Z#][\w#]*)>\s*$/;
+// `<IRQ>`, `</TASK>`, 4.x `<EOI>` and `<<EOE>>`; 4.x prints a frame on the same line (` <IRQ>  [<…>] f+0x…`).
+const STACK_MARKER = /^\s*<<?(\/?)([A-Z#][\w#]*)>>?\s*(.*)$/;
+const RIP_LINE = /^(?:RIP|EIP|IP|pc)(?: ?:| )/;
+const TRACE_START = /^Call Trace:/;
+// lockdep: `ffff… (&lock){+.+.}-{3:3}, at: f+0x1a/0x40` (4.x: `at: [<ffffffff…>] f+0x1a/0x40`).
+const AT_FRAME = /\bat: (?:\[<[0-9a-f]+>\]\s*)?([A-Za-z_][\w.]*)(?:\+0x|\s|$)/;
+const RELEASE = /is trying to release lock/;
+const KMEMLEAK_PREFIX = /^kmemleak: /;
 const REGISTER = /^(?:[A-Z][A-Z0-9]{1,4}: |Code: )/;
 const KASAN_ACCESS = /^(Read|Write) of size \d+/;
 const STALLS = new Set<Category>(['rcu-stall', 'soft-lockup', 'hard-lockup']);
@@ -49,22 +56,45 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
   let rip: Frame | undefined;
   let trace = -1;
   const all: Frame[] = [];
+  const markers: (RegExpExecArray | null)[] = [];
+  let ripIndex = -1;
   for (let i = headerIndex; i < texts.length; i++) {
     const t = texts[i]!;
-    const f = i > headerIndex ? parseFrame(t) : undefined;
+    let f = i > headerIndex ? parseFrame(t) : undefined;
+    if (f === undefined && i > headerIndex) {
+      const marker = STACK_MARKER.exec(t);
+      markers[i] = marker;
+      if (marker !== null && marker[3] !== '') f = parseFrame(` ${marker[3]!}`);
+    }
     parsed[i] = f;
     if (f !== undefined) {
       if (!f.questionable) all.push(publicFrame(f));
       continue;
     }
-    if (rip === undefined && t.startsWith('RIP')) {
+    if (rip === undefined && RIP_LINE.test(t)) {
       rip = parseRip(t);
-      if (rip !== undefined) all.push(rip);
+      if (rip !== undefined) {
+        all.push(rip);
+        ripIndex = i;
+      }
     }
-    if (trace === -1 && t.startsWith('Call Trace:')) trace = i;
+    if (trace === -1 && TRACE_START.test(t)) trace = i;
   }
   const frames: Frame[] = rip === undefined ? [] : [rip];
   const candidates: Frame[] = rip === undefined ? [] : [rip];
+  if (rip !== undefined && ripIndex > trace && trace !== -1) {
+    // 4.x: the WARNING/BUG trapped through invalid_op, and RIP sits in the middle of the Call
+    // Trace. The frames after it are the trapping function's callers (syzkaller reads RIP,
+    // then the stack after it, before the whole Call Trace).
+    for (let i = ripIndex + 1; i < texts.length; i++) {
+      const f = parsed[i];
+      if (f === undefined) {
+        if (REGISTER.test(texts[i]!) || (markers[i] ?? null) !== null) continue;
+        break;
+      }
+      if (!f.questionable) candidates.push(publicFrame(f));
+    }
+  }
   let emptyTrace = false;
   if (trace !== -1) {
     let interrupt = 0;
@@ -72,15 +102,18 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
     for (let i = trace + 1; i < texts.length; i++) {
       const t = texts[i]!;
       const f = parsed[i];
+      const marker = markers[i] ?? null;
+      if (marker !== null) {
+        const name = marker[2]!;
+        const inner = name === 'IRQ' || name === 'NMI' || name === 'SOFTIRQ';
+        if (inner) interrupt += marker[1] === '/' ? -1 : 1;
+        // 4.x closes an interrupt stack with <EOI> (IRQ) or <<EOE>> (exception).
+        if ((name === 'EOI' || name === 'EOE') && interrupt > 0) interrupt--;
+        if (marker[1] === '/' && name === 'TASK') break;
+        if (f === undefined) continue;
+      }
       if (f === undefined) {
-        const marker = STACK_MARKER.exec(t);
-        if (marker) {
-          const inner = marker[2] === 'IRQ' || marker[2] === 'NMI' || marker[2] === 'SOFTIRQ';
-          if (inner) interrupt += marker[1] === '/' ? -1 : 1;
-          if (marker[1] === '/' && marker[2] === 'TASK') break;
-          continue;
-        }
-        if (REGISTER.test(t)) continue; // user-mode registers inside <TASK>
+        if (REGISTER.test(t)) continue; // user-mode registers inside <TASK>, RIP inside a 4.x trace
         break;
       }
       if (f.questionable) continue;
@@ -107,6 +140,25 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
   return { frames, candidates, all, emptyTrace };
 }
 
+/** Frames a report names outside its stacks: lockdep's `at:` lines, the unlock of a bad unlock balance. */
+function locatedFrames(texts: readonly string[], headerIndex: number, locate: Header['locate']): Frame[] {
+  const out: Frame[] = [];
+  if (locate === 'at') {
+    for (let i = headerIndex + 1; i < texts.length && out.length < 2; i++) {
+      const m = AT_FRAME.exec(texts[i]!);
+      if (m !== null) out.push({ function: m[1]!, offset: null, module: null, source: null, ip: false });
+    }
+  } else if (locate === 'release') {
+    for (let i = headerIndex + 1; i < texts.length; i++) {
+      if (!RELEASE.test(texts[i]!)) continue;
+      const f = texts[i + 1] === undefined ? undefined : parseFrame(texts[i + 1]!);
+      if (f !== undefined) out.push(publicFrame(f));
+      break;
+    }
+  }
+  return out;
+}
+
 function headerFrame(func: string): Frame | undefined {
   if (func === '') return undefined;
   const f = parseFrame(` ${func}`);
@@ -116,7 +168,9 @@ function headerFrame(func: string): Frame | undefined {
 
 export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_DEVICE): Finding {
   const header = raw.header;
-  const texts = raw.lines.map((l) => l.text);
+  const texts = raw.lines.map((l) =>
+    header.category === 'kmemleak' ? l.text.replace(KMEMLEAK_PREFIX, '') : l.text,
+  );
 
   let vmCheck = '';
   let vmKind = '';
@@ -152,8 +206,17 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
 
   const stack = extractStack(texts, raw.headerIndex, category);
   const named = headerFrame(header.func);
-  const candidates = named === undefined ? stack.candidates : [named, ...stack.candidates];
-  const frame = titleFrame(candidates, category);
+  const located = [
+    ...(named === undefined ? [] : [named]),
+    ...locatedFrames(texts, raw.headerIndex, header.locate),
+  ];
+  const candidates = [...located, ...stack.candidates];
+  const frame =
+    header.locate === 'none'
+      ? ''
+      : header.locate === 'stall' && category === 'panic'
+        ? stallFrame(candidates, category, header.kind) || titleFrame(candidates, category, header.kind)
+        : titleFrame(candidates, category, header.kind);
 
   const fallbackPfn = category === 'bad-page-state' ? Number.parseInt(header.detail, 16) : null;
   const dump = parsePageDump(texts, Number.isFinite(fallbackPfn) ? fallbackPfn : null);
@@ -183,8 +246,7 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
 
   const corrupted =
     raw.corrupted !== '' ||
-    stack.frames.length === 0 ||
-    stack.emptyTrace ||
+    (!header.stackless && (stack.frames.length === 0 || stack.emptyTrace)) ||
     (category === 'panic' && CONSEQUENTIAL_PANIC.test(header.detail));
 
   return {

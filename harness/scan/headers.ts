@@ -18,7 +18,27 @@ export type ReportEnd =
   /** `---[ end Kernel panic - not syncing: … ]---`. */
   | 'panic'
   /** No end line: the report ends with its stack dump (Bad page, lockups, hangs, stalls). */
-  | 'stack';
+  | 'stack'
+  /**
+   * Ends with the stack dump that follows `Call Trace:` (lockdep prints lock chains with
+   * frames before its `stack backtrace:`; they do not end the report).
+   */
+  | 'backtrace'
+  /** The header line is the whole report (`BUG: workqueue lockup`, `BUG: Bad rss-counter state`). */
+  | 'line';
+
+/** Where a report's guilty frame comes from (see analyse.ts). */
+export type Locate =
+  /** The header's function, then RIP, then the stack (the default). */
+  | 'stack'
+  /** lockdep's `…, at: F+0x…` lines (the lock being taken, then the one held), then the stack. */
+  | 'at'
+  /** The frame after `is trying to release lock` (bad unlock balance), then the stack. */
+  | 'release'
+  /** A stall: the frame inside the first dispatch point (frames.ts stallFrame). */
+  | 'stall'
+  /** The title names no frame (KCSAN names both functions in its header). */
+  | 'none';
 
 export interface Header {
   category: Category;
@@ -37,12 +57,21 @@ export interface Header {
   site: string;
   /** The function the header names (WARNING's `%pS`, KASAN/KFENCE `in func`), or ''. */
   func: string;
+  /** The title's kind (before ` in F`) when it is not the category's default, or ''. */
+  title: string;
+  /** A KIND_SKIPS key (skip.ts): helpers this kind of report also looks past, or ''. */
+  kind: string;
+  locate: Locate;
+  /** The kernel prints no stack for this kind: a report without one is not corrupted. */
+  stackless: boolean;
 }
 
 const h = (
   category: Category,
   end: ReportEnd,
-  fields: Partial<Pick<Header, 'strict' | 'die' | 'detail' | 'site' | 'func'>> = {},
+  fields: Partial<
+    Pick<Header, 'strict' | 'die' | 'detail' | 'site' | 'func' | 'title' | 'kind' | 'locate' | 'stackless'>
+  > = {},
 ): Header => ({
   category,
   end,
@@ -51,11 +80,15 @@ const h = (
   detail: fields.detail ?? '',
   site: fields.site ?? '',
   func: fields.func ?? '',
+  title: fields.title ?? '',
+  kind: fields.kind ?? '',
+  locate: fields.locate ?? 'stack',
+  stackless: fields.stackless ?? false,
 });
 
 /** Cheap first test: every header starts with one of these. */
 export const HEADER_START =
-  /^(?:BUG[: ]|WARNING: |kernel BUG |Kernel BUG |INFO: task |INFO: rcu|rcu: INFO: |watchdog: BUG: |NMI watchdog: |Watchdog detected |Oops|general protection|segment-related|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment|Kernel panic - not syncing|UBSAN: |Unable to handle kernel |PANIC: double fault)/;
+  /^(?:BUG[: ]|WARNING: |kernel BUG |Kernel BUG |INFO: |\[ (?:INFO|BUG): |rcu: INFO: |unreferenced object |kmemleak: unreferenced object |kernel stack overflow|watchdog: BUG: |NMI watchdog: |Watchdog detected |Oops|general protection|segment-related|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment|Kernel panic - not syncing|UBSAN: |Unable to handle kernel |PANIC: double fault)/;
 
 const BAD_PAGE = /^BUG: Bad page state in process (.*?) {2}pfn:([0-9a-f]+)/;
 const BAD_MAP = /^BUG: Bad page map in process (.*?) {2}pte:[0-9a-f]+ pmd:[0-9a-f]+/;
@@ -78,11 +111,103 @@ const HUNG = /^INFO: task .+:\d+ blocked for more than \d+ seconds\./;
 const RCU = /^(?:rcu: )?INFO: \w+ (?:self-)?detected (?:expedited )?stalls?/;
 const HARD_LOCKUP = /^(?:NMI watchdog: )?Watchdog detected hard LOCKUP on cpu \d+/;
 const DIE =
-  /^(?:Oops: )?(Oops|(?:segment-related )?general protection fault[^:]*|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment overrun): [0-9a-f]{4} \[#\d+\]/;
+  /^(?:Oops: )?(Oops|(?:segment-related )?general protection fault[^:]*|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment overrun|kernel stack overflow \((?:double-fault|page fault)\)): [0-9a-f]{4} \[#\d+\]/;
 const DOUBLE_FAULT = /^PANIC: double fault/;
 const PANIC = /^Kernel panic - not syncing: ?(.*)$/;
 const UBSAN = /^UBSAN: ([\w -]+?) in (\S+)/;
 const ARM64_FAULT = /^Unable to handle kernel (NULL pointer dereference|paging request) at virtual address/;
+
+// kernel/locking/lockdep.c. 4.14+ prints `WARNING: …` (some `BUG: …`) under a ===== rule;
+// 4.9–4.13 printed `[ INFO: … ]` / `[ BUG: … ]`, and some `INFO: …`.
+const LOCKDEP =
+  /^(?:\[ )?(?:WARNING|INFO|BUG): (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|inconsistent lock state|suspicious RCU usage|held lock freed!|bad unlock balance detected!|lock held when returning to user space!|.+\/-?\d+ still has locks held!)/;
+const LOCKDEP_KINDS: readonly (readonly [RegExp, string, Locate, string])[] = [
+  [/^possible|IRQ-safe/, 'possible deadlock', 'at', 'lockdep'],
+  [/^inconsistent/, 'inconsistent lock state', 'at', 'lockdep'],
+  [/^suspicious RCU/, 'WARNING: suspicious RCU usage', 'stack', 'rcu'],
+  [/^held lock freed/, 'WARNING: held lock freed', 'at', 'lockdep'],
+  [/^bad unlock balance/, 'WARNING: bad unlock balance', 'release', 'lockdep'],
+  [/^lock held when returning/, 'WARNING: lock held when returning to user space', 'at', 'lockdep'],
+  [/still has locks held/, 'BUG: still has locks held', 'at', 'lockdep'],
+];
+function lockdep(what: string): Header {
+  for (const [re, title, locate, kind] of LOCKDEP_KINDS) {
+    if (re.test(what)) {
+      return h('lockdep', 'backtrace', { title, locate, kind, stackless: locate === 'at', detail: what });
+    }
+  }
+  return h('lockdep', 'backtrace', { title: `WARNING: ${what}`, detail: what });
+}
+// kernel/locking/lockdep.c register_lock_class / assign_lock_key.
+const NON_STATIC_KEY = /^INFO: trying to register non-static key\./;
+// mm/kmsan/report.c kmsan_report: `BUG: KMSAN: %s in %pSr`.
+const KMSAN = /^BUG: KMSAN: ([\w-]+) in (\S+)/;
+// kernel/kcsan/report.c print_report: `BUG: KCSAN: %s in %ps / %ps` (or `… in %pS`).
+const KCSAN = /^BUG: KCSAN: (.+)$/;
+// mm/kmemleak.c print_unreferenced (`kmemleak: ` when printed to the log by the scan thread).
+const KMEMLEAK = /^(?:kmemleak: )?unreferenced object 0x[0-9a-f]+ \(size \d+\):/;
+// kernel/sched/core.c __might_resched / ___might_sleep, __schedule_bug.
+const MIGHT_SLEEP = /^BUG: sleeping function called from invalid context at /;
+const ATOMIC_SCHEDULE = /^BUG: scheduling while atomic: /;
+// lib/smp_processor_id.c check_preemption_disabled: `BUG: using %s%s() in preemptible [%08x] code: %s/%d`.
+const PREEMPTIBLE = /^BUG: using ((?:__)?this_cpu_\w+|smp_processor_id)\(\) in preemptible /;
+// kernel/workqueue.c wq_watchdog_timer_fn.
+const WQ_LOCKUP = /^BUG: workqueue lockup - /;
+// arch/x86/mm/fault.c (4.x–5.x) / arch/x86/kernel/traps.c handle_stack_overflow: then a die().
+const GUARD_PAGE = /^BUG: stack guard page was hit at /;
+// kernel/locking/spinlock_debug.c spin_dump / spin_bug.
+const SPINLOCK =
+  /^BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU) on CPU#\d+/;
+// kernel/fork.c check_mm; mm/debug? check_mm: `BUG: Bad rss-counter state mm:%p type:%s val:%ld`.
+const RSS_COUNTER = /^BUG: Bad rss-counter state /;
+const NONZERO_MM = /^BUG: non-zero (pgtables_bytes|nr_ptes|nr_pmds) on freeing mm/;
+// fs/dcache.c umount_check.
+const DENTRY_IN_USE = /^BUG: Dentry .* still in use \(-?\d+\) \[unmount of (\S+)/;
+// kernel/panic.c __stack_chk_fail: `stack-protector: Kernel stack is corrupted in: %pB`.
+const STACK_PROTECTOR = /^stack-protector: Kernel stack is corrupted in: (\S+)/;
+const STACK_END = /^corrupted stack end detected inside scheduler/;
+
+/** The title kind of a WARNING, from the file it fires in (syzkaller's per-file WARNING titles). */
+function warningKind(site: string, func: string): Pick<Header, 'title' | 'kind'> {
+  const file = site.replace(/:\d+$/, '');
+  if (file === 'lib/refcount.c') return { title: 'WARNING: refcount bug', kind: '' };
+  if (file === 'lib/debugobjects.c') return { title: 'WARNING: ODEBUG bug', kind: 'odebug' };
+  if (file === 'mm/usercopy.c') return { title: 'WARNING: bad usercopy', kind: 'usercopy' };
+  if (file === 'kernel/locking/lockdep.c') return { title: 'WARNING: locking bug', kind: 'lockdep' };
+  if (/^mm\/.*\.c$/.test(file) && /malloc/.test(func))
+    return { title: 'WARNING: kmalloc bug', kind: 'kmalloc' };
+  return { title: '', kind: '' };
+}
+
+function kernelBug(site: string): Header {
+  const file = site.replace(/:\d+$/, '');
+  if (file === 'mm/usercopy.c')
+    return h('kernel-bug', 'trace', { site, title: 'BUG: bad usercopy', kind: 'usercopy' });
+  if (file === 'lib/list_debug.c') return h('kernel-bug', 'trace', { site, title: 'BUG: corrupted list' });
+  return h('kernel-bug', 'trace', { site });
+}
+
+function panic(message: string): Header {
+  const sp = STACK_PROTECTOR.exec(message);
+  if (sp !== null) {
+    // 4.x prints a raw address when the symbol is unknown: then the stack names the function.
+    const func = /^(?:0x)?[0-9a-f]+$/.test(sp[1]!) ? '' : sp[1]!;
+    return h('panic', 'panic', {
+      detail: message,
+      title: 'kernel panic: stack is corrupted',
+      func,
+      kind: 'stack-protector',
+    });
+  }
+  if (STACK_END.test(message)) {
+    return h('panic', 'panic', {
+      detail: message,
+      title: 'kernel panic: corrupted stack end',
+      locate: 'stall',
+    });
+  }
+  return h('panic', 'panic', { detail: message });
+}
 
 const dieCategory = (name: string): Category =>
   name.includes('general protection fault') ? 'gpf' : name === 'invalid opcode' ? 'invalid-opcode' : 'oops';
@@ -92,37 +217,75 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
   [BAD_PAGE, (m) => h('bad-page-state', 'stack', { detail: m[2]! })],
   [BAD_MAP, () => h('bad-page-map', 'stack')],
   [KASAN, (m) => h('kasan', 'rule', { detail: m[1]!, func: m[2] ?? '' })],
+  [KMSAN, (m) => h('kmsan', 'rule', { detail: m[1]!, func: m[2]! })],
+  [KCSAN, (m) => h('kcsan', 'rule', { detail: m[1]!, locate: 'none', stackless: true })],
+  [LOCKDEP, (m) => lockdep(m[1]!)],
+  [
+    NON_STATIC_KEY,
+    () =>
+      h('lockdep', 'backtrace', { title: 'INFO: trying to register non-static key', kind: 'non-static-key' }),
+  ],
+  [KMEMLEAK, () => h('kmemleak', 'stack', { title: 'memory leak' })],
+  [MIGHT_SLEEP, () => h('bug', 'stack', { title: 'BUG: sleeping function called from invalid context' })],
+  [
+    ATOMIC_SCHEDULE,
+    () => h('bug', 'stack', { title: 'BUG: scheduling while atomic', kind: 'scheduling-while-atomic' }),
+  ],
+  [
+    PREEMPTIBLE,
+    (m) => h('bug', 'stack', { title: `BUG: using ${m[1]!}() in preemptible code`, kind: 'preempt' }),
+  ],
+  [WQ_LOCKUP, () => h('bug', 'line', { title: 'BUG: workqueue lockup', locate: 'none', stackless: true })],
+  [GUARD_PAGE, () => h('bug', 'trace', { title: 'BUG: stack guard page was hit' })],
+  [SPINLOCK, (m) => h('bug', 'stack', { title: `BUG: spinlock ${m[1]!}`, kind: 'spinlock' })],
+  [
+    RSS_COUNTER,
+    () => h('bug', 'line', { title: 'BUG: Bad rss-counter state', locate: 'none', stackless: true }),
+  ],
+  [
+    NONZERO_MM,
+    (m) =>
+      h('bug', 'line', { title: `BUG: non-zero ${m[1]!} on freeing mm`, locate: 'none', stackless: true }),
+  ],
+  [
+    DENTRY_IN_USE,
+    (m) => h('bug', 'stack', { title: `BUG: Dentry still in use [unmount of ${m[1]!}]`, locate: 'none' }),
+  ],
   [KFENCE, (m) => h('kfence', 'rule', { detail: m[1]!, func: m[2]! })],
   [NULL_DEREF, () => h('null-deref', 'trace')],
   [PAGE_FAULT, () => h('page-fault', 'trace')],
   [SLUB, (m) => h('bug', 'stack', { detail: `${m[2]!} (${m[1]!})` })],
   // "BUG: Bad page state: N messages suppressed" is a rate-limit notice, not a report.
   [SUPPRESSED, () => undefined],
-  [SOFT_LOCKUP, () => h('soft-lockup', 'stack')],
+  [SOFT_LOCKUP, () => h('soft-lockup', 'stack', { locate: 'stall' })],
   // "scheduling while atomic: comm/pid/0x…": the task is not part of the bug.
   [
     BUG_ANY,
     (m) => h('bug', 'stack', { strict: false, detail: m[1]!.replace(/: \S+\/\d+\/0x[0-9a-f]+$/, '') }),
   ],
-  [WARNING, (m) => h('warning', 'trace', { site: m[1] ?? '', func: m[2]! })],
-  [WARNING_NEW, (m) => h('warning', 'trace', { site: m[1]!, func: m[2]! })],
+  [
+    WARNING,
+    (m) => h('warning', 'trace', { site: m[1] ?? '', func: m[2]!, ...warningKind(m[1] ?? '', m[2]!) }),
+  ],
+  [WARNING_NEW, (m) => h('warning', 'trace', { site: m[1]!, func: m[2]!, ...warningKind(m[1]!, m[2]!) })],
   [WARNING_ANY, (m) => h('warning', 'stack', { strict: false, detail: m[1]! })],
-  [KERNEL_BUG, (m) => h('kernel-bug', 'trace', { site: m[1]! })],
+  [KERNEL_BUG, (m) => kernelBug(m[1]!)],
   [KERNEL_BUG_NOINFO, (m) => h('kernel-bug', 'trace', { detail: m[1]! })],
   [HUNG, () => h('hung-task', 'stack')],
-  [RCU, () => h('rcu-stall', 'stack')],
+  [RCU, () => h('rcu-stall', 'stack', { locate: 'stall' })],
   [HARD_LOCKUP, () => h('hard-lockup', 'stack')],
-  [PANIC, (m) => h('panic', 'panic', { detail: m[1]! })],
-  [UBSAN, (m) => h('ubsan', 'rule', { detail: m[1]!, site: m[2]! })],
+  [PANIC, (m) => panic(m[1]!)],
+  [UBSAN, (m) => h('ubsan', 'rule', { detail: m[1]!, site: m[2]!, kind: 'ubsan' })],
   [
     DIE,
     (m) =>
       h(dieCategory(m[1]!), 'trace', {
         die: true,
         detail: m[1]!.startsWith('general protection') ? '' : m[1]!,
+        title: m[1] === 'stack segment' ? 'stack segment fault' : '',
       }),
   ],
-  [DOUBLE_FAULT, () => h('oops', 'trace', { detail: 'double fault' })],
+  [DOUBLE_FAULT, () => h('oops', 'trace', { detail: 'double fault', title: 'PANIC: double fault' })],
   [ARM64_FAULT, (m) => h(m[1] === 'paging request' ? 'page-fault' : 'null-deref', 'trace')],
 ];
 
@@ -147,7 +310,7 @@ export const LOOSE_PROOF = /^CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: /;
  * lines, stack section markers, registers, and the trailers the kernel prints.
  */
 export const BODY =
-  /^(?:\s|<\/?[A-Z#]\w*>|[A-Z][A-Z0-9]{1,4}: |Code: |Call Trace:|Modules linked in:|Hardware name:|CPU: \d|Workqueue:|irq event stamp:|(?:hard|soft)irqs last|Kernel Offset:|Dumping ftrace|task:|Sending NMI|NMI backtrace|Disabling lock debugging|Rebooting in|Showing all locks|\d+ locks? held by|rcu: |---\[ end|Task dump|RCU |page|head:|memcg:|aops:|raw:|flags:|anon flags|ksm flags|note: |INFO: lockdep|Kernel panic)/;
+  /^(?:\s|<\/?[A-Z#]\w*>|[A-Z][A-Z0-9]{1,4}: |Code: |Call Trace:|Modules linked in:|Hardware name:|CPU: \d|Workqueue:|irq event stamp:|(?:hard|soft)irqs last|Kernel Offset:|Dumping ftrace|task:|Sending NMI|NMI backtrace|Disabling lock debugging|Rebooting in|Showing all locks|\d+ locks? held by|rcu: |---\[ end|Task dump|RCU |page|head:|memcg:|aops:|raw:|flags:|anon flags|ksm flags|note: |INFO: lockdep|Kernel panic|kmemleak: |backtrace|stack backtrace:)/;
 
 export const END_TRACE = /^---\[ end trace /;
 export const END_PANIC = /^---\[ end Kernel panic/;

@@ -71,6 +71,8 @@ interface OpenReport {
   workload: string;
   /** A frame-like (indented) line after a `Call Trace:` / RIP / frames. */
   stackSeen: boolean;
+  /** `Call Trace:` or `backtrace:` was printed (a 'backtrace' report's stack starts after it). */
+  traceSeen: boolean;
   /** A loose header was followed by dump_stack()'s CPU line. */
   proven: boolean;
   hasDie: boolean;
@@ -101,7 +103,8 @@ interface Ctx {
   touched: number;
 }
 
-const FRAME_LIKE = /^\s+(?:\? )?(?:\[<[0-9a-f]+>\] )?[A-Za-z_.$][\w.$]*(?:\+0x|\s+\(?[\w./-]+:\d)/;
+const FRAME_LIKE =
+  /^(?:kmemleak: )?\s+(?:\? )?(?:\[<[0-9a-f]+>\] )?[A-Za-z_.$][\w.$]*(?:\+0x|\s+\(?[\w./-]+:\d)/;
 const STALL_KINDS = new Set(['rcu-stall', 'hard-lockup', 'soft-lockup']);
 const DIE_CONTINUES = new Set(['null-deref', 'page-fault', 'kernel-bug', 'bug', 'oops']);
 
@@ -243,6 +246,7 @@ export class Segmenter {
       last: line.n,
       workload: this.#workload(),
       stackSeen: false,
+      traceSeen: false,
       proven: false,
       hasDie: header.die,
       panicked: header.category === 'panic',
@@ -250,6 +254,7 @@ export class Segmenter {
       span: 0,
       attached: [],
     };
+    if (header.end === 'line') this.#close(ctx.report);
   }
 
   /** Adds a line to an open report; false when the report ended before this line. */
@@ -284,9 +289,12 @@ export class Segmenter {
         return false;
       }
     }
-    const frameLike = FRAME_LIKE.test(text);
+    if (r.header.end === 'backtrace' && !r.traceSeen && /^(?:Call Trace:|stack backtrace:)/.test(text)) {
+      r.traceSeen = true;
+    }
+    const frameLike = FRAME_LIKE.test(text) && (r.header.end !== 'backtrace' || r.traceSeen);
     if (r.stackSeen && !frameLike && !BODY.test(text)) {
-      if (r.header.end === 'stack') {
+      if (r.header.end === 'stack' || r.header.end === 'backtrace') {
         this.#close(r);
         return false;
       }
@@ -408,6 +416,10 @@ export class Segmenter {
       detail: '',
       site: '',
       func: '',
+      title: '',
+      kind: '',
+      locate: 'stack',
+      stackless: false,
     };
     const last = p.lines[p.lines.length - 1]!;
     this.#lastClosed = last.n;
@@ -425,8 +437,14 @@ export class Segmenter {
 
 /** Does a prelude-starting line extend the open prelude rather than replace it? */
 function continuesPrelude(p: Prelude, text: string): boolean {
-  // VM_WARN_ON*_PAGE: the page dump, then WARN_ON's `cut here`, then the WARNING.
-  return p.pageDump && !p.rule && CUT_HERE.test(text) && !p.lines.some((l) => CUT_HERE.test(l.text));
+  // VM_WARN_ON*_PAGE: the page dump, then WARN_ON's `cut here`, then the WARNING. Before
+  // 4.19 a WARN's message (`refcount_t: underflow; …`) came before report_bug's `cut here`.
+  return (
+    (p.pageDump || p.significant !== undefined) &&
+    !p.rule &&
+    CUT_HERE.test(text) &&
+    !p.lines.some((l) => CUT_HERE.test(l.text))
+  );
 }
 
 function preludeLimit(p: Prelude): number {

@@ -56,6 +56,8 @@ const KERNEL_PANIC_PREFIX = 'kernel panic: ';
 
 function base(p: TitleParts): string {
   const { header } = p;
+  // Kinds with their own title (headers.ts): lockdep, kmemleak, bad usercopy, refcount bug, …
+  if (header.title !== '' && p.category !== 'vm-bug-on' && p.category !== 'vm-warn-on') return header.title;
   switch (p.category) {
     case 'bad-page-state':
       return p.reason === '' ? 'BUG: Bad page state' : `BUG: Bad page state (${p.reason})`;
@@ -68,7 +70,8 @@ function base(p: TitleParts): string {
     case 'vm-warn-on':
       return `WARNING: ${p.vmCheck}`;
     case 'warning':
-      if (p.refcountMessage !== '') return `WARNING: refcount bug (${p.refcountMessage})`;
+      // syzkaller's form: the kind of refcount_t misuse is in the report, the title names the caller.
+      if (p.refcountMessage !== '') return 'WARNING: refcount bug';
       if (p.percpuRelease !== '')
         return `WARNING: percpu ref (${p.percpuRelease}) <= 0 after switching to atomic`;
       return header.strict ? 'WARNING' : `WARNING: ${normaliseText(header.detail)}`;
@@ -76,6 +79,14 @@ function base(p: TitleParts): string {
       return `KASAN: ${header.detail}${p.access === '' ? '' : ` ${p.access}`}`;
     case 'kfence':
       return `KFENCE: ${normaliseText(header.detail)}`;
+    case 'kmsan':
+      return `KMSAN: ${header.detail}`;
+    case 'kcsan':
+      return `KCSAN: ${normaliseText(header.detail)}`;
+    case 'kmemleak':
+      return 'memory leak';
+    case 'lockdep':
+      return normaliseText(header.detail);
     case 'null-deref':
       return 'BUG: kernel NULL pointer dereference';
     case 'page-fault':
@@ -108,7 +119,8 @@ export function buildTitle(p: TitleParts): string {
   // A percpu-ref underflow fires from an RCU callback: the release function is its identity.
   if (p.category === 'warning' && p.percpuRelease !== '') return head;
   // A panic's message is its identity; its stack is panic()'s caller, often generic.
-  if (p.category === 'panic') return head;
+  if (p.category === 'panic' && p.header.title === '') return head;
+  if (p.header.locate === 'none') return head;
   if (p.frame !== '') return `${head} in ${p.frame}`;
   // No usable frame: name what the header names (a UBSAN or BUG site's file, not its line).
   if (p.category === 'ubsan' || p.category === 'kernel-bug' || p.category === 'warning') {

@@ -17,6 +17,14 @@ export type Category =
   | 'warning'
   | 'kasan'
   | 'kfence'
+  /** `BUG: KMSAN: <type> in …` (mm/kmsan/report.c). */
+  | 'kmsan'
+  /** `BUG: KCSAN: data-race in F / G` (kernel/kcsan/report.c). */
+  | 'kcsan'
+  /** kmemleak's `unreferenced object …` (mm/kmemleak.c): a memory leak. */
+  | 'kmemleak'
+  /** lockdep's reports (kernel/locking/lockdep.c): possible deadlock, inconsistent lock state, … */
+  | 'lockdep'
   | 'null-deref'
   | 'page-fault'
   /** An `Oops:` header whose `BUG:` line was lost, or another die() report. */

@@ -64,9 +64,14 @@ describe('matchHeader', () => {
     [
       'BUG: sleeping function called from invalid context at mm/migrate_device.c:816',
       'bug',
-      { strict: false },
+      { strict: true, title: 'BUG: sleeping function called from invalid context' },
     ],
-    ['BUG: scheduling while atomic: hmm-tests/903/0x00000002', 'bug', { detail: 'scheduling while atomic' }],
+    [
+      'BUG: scheduling while atomic: hmm-tests/903/0x00000002',
+      'bug',
+      { title: 'BUG: scheduling while atomic' },
+    ],
+    ['BUG: some new kind of report', 'bug', { strict: false }],
     ['BUG kmalloc-64 (Not tainted): Object already free', 'bug', { strict: true }],
   ];
   for (const [text, category, fields] of cases) {
