@@ -4,7 +4,7 @@ import lockfile from 'proper-lockfile';
 import { configError, usageError, ZdhError } from '../errors.ts';
 import type { CellResult, RunSummary } from '../model/result.ts';
 import { interrupted } from '../process/interrupt.ts';
-import { writeAtomic } from '../run/run-folder.ts';
+import { lockRunFolder, writeAtomic } from '../run/run-folder.ts';
 import { sha256 } from '../util/hash.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { type GoodJudgement, judgeBad, judgeGood } from './confirm.ts';
@@ -144,9 +144,10 @@ export async function startBisect(req: StartRequest, deps: BisectDeps): Promise<
       steps: [],
       outcome: null,
     };
-    mkdirSync(record.runDir, { recursive: true });
-    saveRecord(dir, record);
-    return drive(dir, record, deps);
+    return inRunFolder(record.runDir, async () => {
+      saveRecord(dir, record);
+      return drive(dir, record, deps);
+    });
   });
 }
 
@@ -164,9 +165,18 @@ export async function resumeBisect(repo: string, deps: BisectDeps): Promise<Bise
     if (record.phase === 'done') return record;
     deps.progress.step(`resuming the bisect of ${repo} (${record.steps.length} step(s) so far)`);
     await syncClone(repo, record.clone, [record.good.commit, record.bad.commit]);
-    mkdirSync(record.runDir, { recursive: true });
-    return drive(dir, { ...record, outcome: null, finishedAt: null }, deps);
+    return inRunFolder(record.runDir, () => drive(dir, { ...record, outcome: null, finishedAt: null }, deps));
   });
+}
+
+/** Runs fn holding the bisect's run folder: another run or bisect given it fails at once. */
+async function inRunFolder<T>(runDir: string, fn: () => Promise<T>): Promise<T> {
+  const release = await lockRunFolder(runDir);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
 }
 
 /** Discards the bisect state of `repo`: git's bisect in zdh's clone, the record and the clone. */

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { configError, infraError } from '../errors.ts';
 import { runCapture, runLogged } from '../process/run.ts';
+import { ownGit } from '../source/git.ts';
 import type { Verdict } from './exit.ts';
 import { type BisectOutput, parseBisectOutput } from './git-output.ts';
 
@@ -16,6 +17,12 @@ const ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
 async function git(args: readonly string[], cwd?: string): Promise<string> {
   return runCapture('git', args, { env: ENV, ...(cwd ? { cwd } : {}) });
+}
+
+/** Arguments and environment for git in zdh's bare clone, and only there (source/git.ts). */
+function inClone(clone: string): { args: string[]; env: Record<string, string | undefined> } {
+  const own = ownGit(clone, { bare: true });
+  return { args: own.args, env: { ...own.env, ...ENV } };
 }
 
 /** The top of the work tree that `dir` is in (bisect-step's repository). */
@@ -54,16 +61,18 @@ export async function subjectOf(repo: string, commit: string): Promise<string> {
 export async function syncClone(repo: string, clone: string, commits: readonly string[]): Promise<void> {
   if (!existsSync(clone)) {
     mkdirSync(dirname(clone), { recursive: true });
-    const res = await runLogged('git', ['clone', '--quiet', '--bare', repo, clone], { env: ENV });
+    const res = await runLogged('git', ['clone', '--quiet', '--bare', repo, clone], {
+      env: inClone(clone).env,
+    });
     if (res.exitCode !== 0)
       throw infraError(`cannot clone ${repo} into ${clone}`, { details: res.tail.slice(-5) });
   }
+  const own = inClone(clone);
   // Every ref (and HEAD, which may be detached) under refs/zdh-user/, away from refs/bisect/.
   const fetch = await runLogged(
     'git',
     [
-      '-C',
-      clone,
+      ...own.args,
       'fetch',
       '--quiet',
       '--force',
@@ -72,11 +81,11 @@ export async function syncClone(repo: string, clone: string, commits: readonly s
       '+refs/*:refs/zdh-user/*',
       '+HEAD:refs/zdh-user/HEAD',
     ],
-    { env: ENV },
+    { env: own.env },
   );
   if (fetch.exitCode !== 0) throw infraError(`cannot fetch from ${repo}`, { details: fetch.tail.slice(-5) });
   for (const c of commits) {
-    const has = await runLogged('git', ['-C', clone, 'cat-file', '-e', `${c}^{commit}`], { env: ENV });
+    const has = await runLogged('git', [...own.args, 'cat-file', '-e', `${c}^{commit}`], { env: own.env });
     if (has.exitCode !== 0) {
       throw configError(`commit ${c} of ${repo} is not reachable from any of its refs`, {
         hint: 'put a branch or tag on it (git branch zdh-bisect-bad <commit>) and try again',
@@ -87,11 +96,15 @@ export async function syncClone(repo: string, clone: string, commits: readonly s
 
 /** Commits in bad ^good: what the bisection searches. */
 export async function rangeSize(clone: string, good: string, bad: string): Promise<number> {
-  return Number(await git(['-C', clone, 'rev-list', '--count', bad, `^${good}`]));
+  const own = inClone(clone);
+  return Number(
+    await runCapture('git', [...own.args, 'rev-list', '--count', bad, `^${good}`], { env: own.env }),
+  );
 }
 
 async function bisect(clone: string, args: readonly string[]): Promise<{ code: number; output: string }> {
-  const res = await runLogged('git', ['-C', clone, 'bisect', ...args], { env: ENV, keepLines: 2000 });
+  const own = inClone(clone);
+  const res = await runLogged('git', [...own.args, 'bisect', ...args], { env: own.env, keepLines: 2000 });
   if (res.canceled) throw infraError('interrupted');
   return { code: res.exitCode ?? -1, output: res.tail.join('\n') };
 }

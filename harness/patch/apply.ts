@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { configError } from '../errors.ts';
 import { runLogged } from '../process/run.ts';
+import { ownGit } from '../source/git.ts';
 import type { Patch } from './expand.ts';
 import { describeFailure, parsePatchOutput } from './failure.ts';
 
@@ -20,20 +21,22 @@ export async function applyPlain(dir: string, patches: readonly Patch[], log?: W
 }
 
 export async function applyGit(dir: string, patches: readonly Patch[], log?: Writable): Promise<void> {
+  const own = ownGit(dir);
   const env = {
+    ...own.env,
     GIT_COMMITTER_NAME: 'zdh',
     GIT_COMMITTER_EMAIL: 'zdh@localhost',
     GIT_AUTHOR_NAME: 'zdh',
     GIT_AUTHOR_EMAIL: 'zdh@localhost',
   };
   for (const [i, p] of patches.entries()) {
-    const res = await runLogged('git', ['-C', dir, 'am', '-3', '--keep-cr', `-p${p.strip}`], {
+    const res = await runLogged('git', [...own.args, 'am', '-3', '--keep-cr', `-p${p.strip}`], {
       input: p.text,
       env,
       ...(log ? { log } : {}),
     });
     if (res.exitCode !== 0) {
-      await runLogged('git', ['-C', dir, 'am', '--abort'], { ...(log ? { log } : {}) });
+      await runLogged('git', [...own.args, 'am', '--abort'], { env, ...(log ? { log } : {}) });
       throw patchError(p, i, patches.length, res.tail.join('\n'));
     }
   }

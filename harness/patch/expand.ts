@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { configError } from '../errors.ts';
 import { sha256 } from '../util/hash.ts';
-import { looksLikePatch, orderPatchFiles, parseQuiltSeries, splitMbox } from './series.ts';
+import { looksLikePatch, orderPatchFiles, parseQuiltSeries, splitMbox, unsafePaths } from './series.ts';
 
 /** One patch of a series, read and hashed. */
 export interface Patch {
@@ -13,6 +13,8 @@ export interface Patch {
   text: string;
   strip: number;
   sha256: string;
+  /** The line of `file` that `text` starts on (a message of an mbox); 1 when not given. */
+  line?: number;
 }
 
 /** Expands each --patches PATH (file, directory or quilt series) into patches, in order. */
@@ -68,7 +70,7 @@ function fromFile(file: string, strip: number): Patch[] {
       messages.length > 1
         ? `${basename(file)}#${m.index}${m.subject ? ` (${m.subject})` : ''}`
         : basename(file);
-    return { name, file, text: m.text, strip, sha256: sha256(m.text) };
+    return { name, file, text: m.text, strip, sha256: sha256(m.text), line: m.line };
   });
   for (const p of patches) {
     if (!looksLikePatch(p.text)) {
@@ -76,6 +78,31 @@ function fromFile(file: string, strip: number): Patch[] {
         hint: 'pass a file written by `git format-patch` or `diff -u`',
       });
     }
+    assertInsideTree(p);
   }
   return patches;
+}
+
+/**
+ * Refuses a patch naming a file outside the source tree (absolute, or climbing with
+ * `..` once -pN is applied), naming the patch file and line. Checked when patches are
+ * read, so a build fails before it starts, and again where a slot applies them.
+ */
+export function assertInsideTree(p: Patch): void {
+  const problems = unsafePaths(p.text, p.strip);
+  if (problems.length === 0) return;
+  const at = (line: number): string => patchLocation(p, line);
+  const [first, ...more] = problems;
+  throw configError(
+    `${at(first!.line)}: patch ${p.name} names a file outside the source tree: ${first!.message}`,
+    {
+      details: more.map((x) => `${at(x.line)}: ${x.message}`),
+      hint: 'a patch may only name files inside the kernel tree; check its ---/+++ lines and the -p level',
+    },
+  );
+}
+
+/** `file:line` of a line of a patch's text (counted from the top of its file, for mbox messages). */
+export function patchLocation(p: Patch, line: number): string {
+  return `${p.file}:${(p.line ?? 1) + line - 1}`;
 }

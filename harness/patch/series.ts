@@ -51,6 +51,8 @@ export interface MboxMessage {
   index: number;
   subject: string;
   text: string;
+  /** The line of the mbox that the message starts on. */
+  line: number;
 }
 
 /** Splits an mbox into messages. A file with one message (or none) yields one entry. */
@@ -60,11 +62,11 @@ export function splitMbox(text: string): MboxMessage[] {
   lines.forEach((l, i) => {
     if (MBOX_FROM.test(l) && (i === 0 || lines[i - 1] === '')) starts.push(i);
   });
-  if (starts.length <= 1) return [{ index: 1, subject: subjectOf(text), text }];
+  if (starts.length <= 1) return [{ index: 1, subject: subjectOf(text), text, line: 1 }];
   return starts.map((start, k) => {
     const end = starts[k + 1] ?? lines.length;
     const body = `${lines.slice(start, end).join('\n').replace(/\n*$/, '')}\n`;
-    return { index: k + 1, subject: subjectOf(body), text: body };
+    return { index: k + 1, subject: subjectOf(body), text: body, line: start + 1 };
   });
 }
 
@@ -74,34 +76,95 @@ function subjectOf(text: string): string {
   return m[1]!.replace(/\n[ \t]+/g, ' ').trim();
 }
 
-/** Paths a patch touches (old and new names), from its diff headers. */
-export function touchedPaths(patch: string, strip = 1): string[] {
-  const out = new Set<string>();
+/** A file name in a patch's headers, after -pN, and the line (1-based) it is on. */
+export interface HeaderName {
+  path: string;
+  line: number;
+}
+
+/**
+ * File names in a patch's headers: `diff --git`, `---`/`+++` (after -pN) and git's
+ * `rename`/`copy` `from`/`to` (tree-relative as written). Hunk bodies are skipped by
+ * their line counts, so a removed line reading `-- x` is not taken for a header.
+ */
+export function headerNames(patch: string, strip = 1): HeaderName[] {
+  const out: HeaderName[] = [];
   const drop = (p: string): string | undefined => {
     const clean = p.replace(/\t.*$/, '').trim();
     if (clean === '/dev/null') return undefined;
     const parts = clean.split('/');
     return parts.length > strip ? parts.slice(strip).join('/') : undefined;
   };
-  for (const line of patch.split('\n')) {
+  const add = (p: string | undefined, line: number): void => {
+    if (p) out.push({ path: p, line });
+  };
+  const lines = patch.split('\n');
+  let oldLeft = 0;
+  let newLeft = 0;
+  for (const [i, line] of lines.entries()) {
+    if (oldLeft > 0 || newLeft > 0) {
+      // An empty line is a context line whose space a mailer ate.
+      const c = line[0] ?? ' ';
+      if (c === ' ') {
+        oldLeft--;
+        newLeft--;
+        continue;
+      }
+      if (c === '-' && oldLeft > 0) {
+        oldLeft--;
+        continue;
+      }
+      if (c === '+' && newLeft > 0) {
+        newLeft--;
+        continue;
+      }
+      if (c === '\\') continue;
+      oldLeft = newLeft = 0;
+    }
+    const hunk = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(line);
+    if (hunk) {
+      oldLeft = Number(hunk[1] ?? 1);
+      newLeft = Number(hunk[2] ?? 1);
+      continue;
+    }
     let m = /^(?:---|\+\+\+) (.+)$/.exec(line);
     if (m) {
-      const p = drop(m[1]!);
-      if (p) out.add(p);
+      add(drop(m[1]!), i + 1);
       continue;
     }
     m = /^diff --git (\S+) (\S+)$/.exec(line);
     if (m) {
-      for (const side of [m[1]!, m[2]!]) {
-        const p = drop(side);
-        if (p) out.add(p);
-      }
+      add(drop(m[1]!), i + 1);
+      add(drop(m[2]!), i + 1);
       continue;
     }
-    m = /^rename (?:from|to) (.+)$/.exec(line);
-    if (m) out.add(m[1]!.trim());
+    m = /^(?:rename|copy) (?:from|to) (.+)$/.exec(line);
+    if (m) add(m[1]!.trim(), i + 1);
   }
-  return [...out];
+  return out;
+}
+
+/** Paths a patch touches (old and new names), from its diff headers. */
+export function touchedPaths(patch: string, strip = 1): string[] {
+  return [...new Set(headerNames(patch, strip).map((n) => n.path))];
+}
+
+/**
+ * Header names that leave the tree: absolute, or with a `..` part. Patches come from
+ * mailing lists; such a name would have zdh restore or delete a file outside the build
+ * slot (GNU patch and git refuse them too, so no real patch has one). One problem a line.
+ */
+export function unsafePaths(patch: string, strip = 1): SeriesProblem[] {
+  const problems: SeriesProblem[] = [];
+  for (const { path, line } of headerNames(patch, strip)) {
+    const bad = path.startsWith('/')
+      ? 'an absolute path'
+      : path.split('/').includes('..')
+        ? 'a path that climbs out of the source tree'
+        : undefined;
+    if (bad && problems.at(-1)?.line !== line) problems.push({ line, message: `${path} is ${bad}` });
+  }
+  return problems;
 }
 
 /** True when the text holds at least one hunk: a .patch file that is not a patch is a user error. */

@@ -14,7 +14,7 @@ import type { Cell } from '../suite/matrix.ts';
 import { sha256 } from '../util/hash.ts';
 import { errorText, executeCell } from './execute-cell.ts';
 import { writeRunManifest } from './manifest.ts';
-import { linkTopLevel, prepareRunDir, writeAtomic } from './run-folder.ts';
+import { linkTopLevel, lockRunFolder, prepareRunDir, writeAtomic } from './run-folder.ts';
 import type { ApplyExpectations, PlanCell } from './workload-plan.ts';
 
 /**
@@ -50,13 +50,19 @@ export function defaultJobs(guestMemBytes: number): number {
 }
 
 export async function orchestrate(args: OrchestrateArgs): Promise<RunSummary> {
-  prepareRunDir(args.runDir);
-  const log = createWriteStream(join(args.runDir, 'zdh.log'), { flags: 'a' });
-  const a = { ...args, progress: teeProgress(args.progress, (l) => log.write(l)) };
+  // The whole folder is this run's until it ends: a second run given it fails first.
+  const release = await lockRunFolder(args.runDir);
   try {
-    return await orchestrateIn(a);
+    prepareRunDir(args.runDir);
+    const log = createWriteStream(join(args.runDir, 'zdh.log'), { flags: 'a' });
+    const a = { ...args, progress: teeProgress(args.progress, (l) => log.write(l)) };
+    try {
+      return await orchestrateIn(a);
+    } finally {
+      await new Promise<void>((resolve) => log.end(resolve));
+    }
   } finally {
-    await new Promise<void>((resolve) => log.end(resolve));
+    await release();
   }
 }
 

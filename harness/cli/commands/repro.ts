@@ -9,7 +9,7 @@ import { expandPatches } from '../../patch/expand.ts';
 import { runCapture } from '../../process/run.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
-import { writeReports } from '../../report/write-all.ts';
+import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { orchestrate } from '../../run/orchestrate.ts';
 import { cellDirName, defaultRunDir } from '../../run/run-folder.ts';
@@ -79,7 +79,8 @@ export const registerRepro: RegisterCommand = (program, result) =>
         onSummary: (s) => writeReports(s, out),
       });
       progress.done();
-      const paths = writeReports(rerun, out);
+      // Written by the run's last onSummary, while it still held the folder.
+      const paths = reportPaths(out);
       process.stderr.write(
         `${renderTerminal(rerun, { tty: Boolean(process.stderr.isTTY), paths, runDir: out })}\n`,
       );

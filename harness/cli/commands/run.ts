@@ -8,7 +8,7 @@ import { RUN_EXIT_CODE } from '../../model/status.ts';
 import { runCapture } from '../../process/run.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
-import { writeReports } from '../../report/write-all.ts';
+import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultJobs, orchestrate } from '../../run/orchestrate.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
@@ -93,7 +93,8 @@ export const registerRun: RegisterCommand = (program, result) => {
         onSummary: (s) => writeReports(s, runDir),
       });
       progress.done();
-      const paths = writeReports(summary, runDir);
+      // Written by the run's last onSummary, while it still held the folder.
+      const paths = reportPaths(runDir);
       process.stderr.write(
         `${renderTerminal(summary, { tty: Boolean(process.stderr.isTTY), paths, runDir })}\n`,
       );

@@ -17,6 +17,7 @@ import type { StepRequest } from '../../../harness/bisect/step.ts';
 import { defaultKernelSpec } from '../../../harness/build/kernel-spec.ts';
 import type { CellResult, RunSummary } from '../../../harness/model/result.ts';
 import { silentProgress } from '../../../harness/progress/progress.ts';
+import { lockRunFolder } from '../../../harness/run/run-folder.ts';
 import { clean, withFinding } from './helpers.ts';
 
 // The driver against real git (a toy repository of 13 commits) with the build and boot
@@ -181,6 +182,16 @@ describe('the bisect driver', { timeout: 60_000 }, () => {
     // A finished bisect does not block the next one.
     const again = await start({ ran: [] });
     expect(again.outcome?.kind).toBe('found');
+  });
+
+  it('refuses a run folder that another run holds, before any step and without saving a bisect', async () => {
+    const release = await lockRunFolder(join(root, 'run'));
+    const fake: Fake = { ran: [] };
+    await expect(start(fake)).rejects.toThrow(/run folder .*run is in use by another run/);
+    expect(fake.ran).toEqual([]);
+    expect(readState(stateDirFor(repo, join(root, 'cache')))).toBeNull();
+    await release();
+    expect((await start(fake)).outcome?.kind).toBe('found');
   });
 
   it('with --repeat, one matching run of N makes a step bad and the rest are not run', async () => {

@@ -1,9 +1,15 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandPatches } from '../../../harness/patch/expand.ts';
-import { orderPatchFiles, parseQuiltSeries, splitMbox, touchedPaths } from '../../../harness/patch/series.ts';
+import {
+  orderPatchFiles,
+  parseQuiltSeries,
+  splitMbox,
+  touchedPaths,
+  unsafePaths,
+} from '../../../harness/patch/series.ts';
 
 const diff = (file: string, from = 'b', to = 'B') =>
   `diff --git a/${file} b/${file}\n--- a/${file}\n+++ b/${file}\n@@ -1,3 +1,3 @@\n a\n-${from}\n+${to}\n c\n`;
@@ -44,6 +50,40 @@ describe('patch series ordering', () => {
     const p = `${diff('mm/a.c')}diff --git a/new.c b/new.c\nnew file mode 100644\n--- /dev/null\n+++ b/new.c\n@@ -0,0 +1 @@\n+x\ndiff --git a/old.h b/new.h\nsimilarity index 100%\nrename from old.h\nrename to new.h\n`;
     expect(touchedPaths(p).sort()).toEqual(['mm/a.c', 'new.c', 'new.h', 'old.h']);
   });
+
+  it('does not take a removed `-- x` or added `++ x` line inside a hunk for a file header', () => {
+    const p = `--- a/doc.txt\n+++ b/doc.txt\n@@ -1,3 +1,3 @@\n a\n--- ../../etc/passwd\n+++ /etc/shadow\n c\n`;
+    expect(touchedPaths(p)).toEqual(['doc.txt']);
+    expect(unsafePaths(p)).toEqual([]);
+  });
+});
+
+describe('patch paths that leave the tree', () => {
+  const hunk = '@@ -1 +1 @@\n-x\n+y\n';
+  it('accepts ordinary paths, created and deleted files and git renames and copies', () => {
+    const ok = `${diff('mm/a.c')}diff --git a/new.c b/new.c\nnew file mode 100644\n--- /dev/null\n+++ b/new.c\n${hunk}diff --git a/gone.c b/gone.c\ndeleted file mode 100644\n--- a/gone.c\n+++ /dev/null\n${hunk}diff --git a/old.h b/new.h\nrename from old.h\nrename to new.h\ndiff --git a/x.h b/y.h\ncopy from x.h\ncopy to y.h\n`;
+    expect(unsafePaths(ok)).toEqual([]);
+    expect(unsafePaths('--- linux/mm/a.c\n+++ linux/mm/a.c\n' + hunk, 1)).toEqual([]);
+  });
+
+  it.each([
+    ['--- a/../../x/victim\n+++ b/mm/a.c\n', 1, '../../x/victim'],
+    ['--- a/mm/a.c\n+++ b/mm/../../victim\n', 2, 'mm/../../victim'],
+    ['diff --git a/../victim b/../victim\n', 1, '../victim'],
+    ['diff --git a/ok.c b/ok.c\nrename from ../../victim\nrename to ok.c\n', 2, '../../victim'],
+    ['diff --git a/ok.c b/ok.c\nrename from ok.c\nrename to /tmp/victim\n', 3, '/tmp/victim'],
+    ['diff --git a/ok.c b/ok.c\ncopy from ok.c\ncopy to ../victim\n', 3, '../victim'],
+    ['diff --git a/ok.c b/ok.c\ncopy from /etc/passwd\ncopy to ok.c\n', 2, '/etc/passwd'],
+  ])('refuses %j, naming the line', (head, line, path) => {
+    const problems = unsafePaths(`${head}${hunk}`);
+    expect(problems).toEqual([{ line, message: expect.stringContaining(path) }]);
+  });
+
+  it('refuses a path that is absolute once -pN is applied, and not before', () => {
+    const p = `--- /etc/passwd\n+++ /etc/passwd\n${hunk}`;
+    expect(unsafePaths(p, 1)).toEqual([]);
+    expect(unsafePaths(p, 0).map((x) => x.line)).toEqual([1, 2]);
+  });
 });
 
 describe('expandPatches (reads the file system)', () => {
@@ -83,5 +123,17 @@ describe('expandPatches (reads the file system)', () => {
     mkdirSync(bad);
     writeFileSync(join(bad, 'series'), 'gone.patch\n');
     expect(() => expandPatches([join(bad, 'series')])).toThrow(/series:1: patch gone.patch does not exist/);
+  });
+
+  it('refuses a patch naming a file outside the tree, with its file and line', () => {
+    const evil = join(dir, 'evil.patch');
+    writeFileSync(evil, `Subject: innocent\n\n---\n${diff('mm/a.c')}${diff('../../../../tmp/x/victim')}`);
+    expect(() => expandPatches([evil])).toThrow(/evil\.patch:12: .*\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\/victim/);
+    // In an mbox the line counts from the top of the file, not of the message.
+    const mbox = join(dir, 'evil.mbox');
+    writeFileSync(mbox, `${message(1, 'one', diff('m1.c'))}\n${message(2, 'two', diff('../m2.c'))}`);
+    const text = readFileSync(mbox, 'utf8').split('\n');
+    const line = text.indexOf('diff --git a/../m2.c b/../m2.c') + 1;
+    expect(() => expandPatches([mbox])).toThrow(new RegExp(`evil\\.mbox:${line}: `));
   });
 });
