@@ -45,6 +45,7 @@ export interface AttemptResult {
   qmpEvents: string[];
   bannerSeen: boolean;
   lastConsoleLine: string | undefined;
+  markerNonce: string;
 }
 
 const BOOT_MARGIN_S = 60;
@@ -107,12 +108,16 @@ export async function runAttempt(
   const profile = opts.profile;
   const mode = opts.mode ?? 'steps';
   const nonce = randomId(16);
+  // A second one for the kernel log, which every process in the guest can read: the
+  // results channel's must not show up in a workload that prints dmesg.
+  const markerNonce = randomId(16);
   const runId = randomId(8);
 
   // The run's initrd: the cached image plus this run's plan.
   const hmm = hmmModuleOptions(profile);
   const plan = renderPlan({
     nonce,
+    markerNonce,
     mode,
     steps: opts.steps,
     hugepages: profile.guest.hugepages,
@@ -204,6 +209,7 @@ export async function runAttempt(
       bannerTimeoutMs: bannerS * 1000,
       initTimeoutMs: initS * 1000,
       runTimeoutMs: runS === undefined ? undefined : runS * 1000,
+      markerNonce,
       ...DEFAULT_SUPERVISOR_TIMING,
     };
 
@@ -459,6 +465,7 @@ export async function runAttempt(
       qmpEvents,
       bannerSeen: sup.state.bannerSeen,
       lastConsoleLine,
+      markerNonce,
     };
   } finally {
     for (const c of cleanups.reverse()) {

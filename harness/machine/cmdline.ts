@@ -15,6 +15,10 @@ export function kernelCmdline(profile: MachineProfile, extra: readonly string[] 
     'panic=-1',
     // /init writes one marker per step start and end; the default rate limit would drop some.
     'printk.devkmsg=on',
+    // `<facility*8+level>` before each console line: what user space wrote to /dev/kmsg
+    // shows a facility other than the kernel's 0, so a workload cannot pass off a panic,
+    // an oops or a report as the kernel's (console-log.ts lineOrigin, scan/decode.ts).
+    'console_msg_format=syslog',
     // The task dumps of SysRq t print at KERN_INFO; keep them on the console.
     'loglevel=7',
   ];

@@ -21,6 +21,24 @@ export function splitConsoleLine(line: string): { hostTime: string | undefined; 
   return { hostTime: m[1], text: line.slice(m[0].length) };
 }
 
+// `<N>` (console_msg_format=syslog, see cmdline.ts), then `[   12.345678]` (PRINTK_TIME).
+const PRINTK_PREFIX = /^(?:<(\d{1,3})>)?\[ *\d{1,10}\.\d{1,9}\]/;
+
+/**
+ * Who put a console line there, from its printk prefix:
+ *   'kernel'  a printk record of the kernel's own (facility 0, or no syslog prefix shown);
+ *   'user'    a record user space wrote to /dev/kmsg: the kernel gives those a facility of
+ *             1 or more whatever the writer asks for (kernel/printk/printk.c devkmsg_write),
+ *             and the console shows it as `<facility*8+level>`, so `<8>` and up;
+ *   'console' no printk prefix: written to the console device directly, or a log without
+ *             timestamps.
+ */
+export function lineOrigin(text: string): 'kernel' | 'user' | 'console' {
+  const m = PRINTK_PREFIX.exec(text);
+  if (!m) return 'console';
+  return m[1] !== undefined && Number(m[1]) >= 8 ? 'user' : 'kernel';
+}
+
 /** Longest partial line held back before it is written out anyway. */
 const MAX_PARTIAL = 16 * 1024;
 

@@ -9,7 +9,10 @@ import type { CpioEntry } from '../image/cpio.ts';
 import { guestDeadlineS, type StepSpec } from './steps.ts';
 
 export interface GuestPlan {
+  /** The results channel's frames and the steps' own result markers carry it (channel.ts). */
   nonce: string;
+  /** /init's step markers in the kernel log carry it (steps/markers.ts). */
+  markerNonce: string;
   /** 'steps': run the steps and power off; 'shell': run the steps, then a shell on the console. */
   mode: 'steps' | 'shell';
   steps: readonly StepSpec[];
@@ -49,6 +52,7 @@ export function renderStepScript(step: StepSpec): string {
 export function renderPlanVars(plan: GuestPlan): string {
   const vars: [string, string | number][] = [
     ['ZDH_NONCE', plan.nonce],
+    ['ZDH_MARKER_NONCE', plan.markerNonce],
     ['ZDH_MODE', plan.mode],
     ['ZDH_HUGEPAGES', plan.hugepages],
     ['ZDH_HUNG_TASK_TIMEOUT', plan.hungTaskTimeoutS],

@@ -82,6 +82,11 @@ export interface MachineResult {
   };
   /** QMP events QEMU sent (SHUTDOWN, RESET, ...). */
   qmpEvents: string[];
+  /**
+   * The nonce of /init's step markers in this boot's console (steps/markers.ts): give it
+   * to the console scan (run/scan-console.ts) so that only those markers count.
+   */
+  markerNonce: string;
 }
 
 export async function runMachine(opts: RunMachineOptions): Promise<MachineResult> {
@@ -162,6 +167,7 @@ async function runLocked(opts: RunMachineOptions, runDir: string): Promise<Machi
     image: { path: image.path, key: image.key, cached: image.cached },
     timings: attempt.timings,
     qmpEvents: attempt.qmpEvents,
+    markerNonce: attempt.markerNonce,
   };
   const forJson = { ...result, steps: result.steps.map((s) => ({ ...s, output: undefined })) };
   await writeFile(join(runDir, 'result.json'), `${JSON.stringify(forJson, null, 2)}\n`);

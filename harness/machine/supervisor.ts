@@ -26,9 +26,16 @@
  * the CPU that oopsed is wedged (seen: `note: hmm-tests[1849] exited with irqs disabled`,
  * then RCU stalls every minute while the heartbeat still came from the other CPU). Nothing
  * more will come of the run: task dump, then stop.
+ *
+ * Guest user space can put lines on the console too: through /dev/kmsg, or by writing to
+ * the console device. None of them counts as the kernel's: a line the console shows as a
+ * /dev/kmsg record (a facility other than the kernel's, console-log.ts lineOrigin) is
+ * never a banner, panic, oops or stall; a step end counts only as a printk record that
+ * carries the boot's marker nonce (steps/markers.ts).
  */
-import { parseMarker } from '../steps/markers.ts';
+import { markerOf } from '../steps/markers.ts';
 import type { ChannelEvent } from './channel.ts';
+import { lineOrigin } from './console-log.ts';
 import type { ExitReason } from './exit-reason.ts';
 import { GUEST_KILL_GRACE_S, type StepSpec } from './steps.ts';
 
@@ -66,6 +73,8 @@ export interface SupervisorConfig {
   resultsStallMs: number;
   /** While steps run, the guest's heartbeat must come at least this often. */
   heartbeatStallMs: number;
+  /** This boot's nonce in /init's kernel-log step markers (steps/markers.ts). */
+  markerNonce: string;
 }
 
 export const DEFAULT_SUPERVISOR_TIMING = {
@@ -207,14 +216,16 @@ export function step(
   if (state.phase === 'exited') return { state, actions };
   switch (ev.type) {
     case 'console-line': {
-      if (!state.bannerSeen && BANNER_RE.test(ev.text)) {
+      // Written to /dev/kmsg by user space: text, never a kernel message.
+      const fromUser = lineOrigin(ev.text) === 'user';
+      if (!state.bannerSeen && !fromUser && BANNER_RE.test(ev.text)) {
         state.bannerSeen = true;
         if (state.phase === 'boot') state.phase = 'kernel';
         disarm(state, actions, 'banner');
         if (state.phase === 'kernel') arm(state, actions, 'init', cfg.initTimeoutMs);
         actions.push({ type: 'progress', message: 'kernel started' });
       }
-      const p = PANIC_RE.exec(ev.text);
+      const p = fromUser ? null : PANIC_RE.exec(ev.text);
       if (p && state.panic === undefined) {
         state.panic = p[1]!.trim();
         disarmAll(state, actions);
@@ -225,7 +236,7 @@ export function step(
         arm(state, actions, 'dump-quiet', cfg.dumpQuietMs);
       } else {
         onConsoleStepEnd(state, cfg, ev.text, actions);
-        onConsoleOopsAndStall(state, cfg, ev.text, actions);
+        if (!fromUser) onConsoleOopsAndStall(state, cfg, ev.text, actions);
       }
       break;
     }
@@ -263,7 +274,9 @@ function onConsoleStepEnd(
   actions: SupervisorAction[],
 ): void {
   if (state.phase !== 'running' || state.currentStep === undefined || state.consoleEnd !== undefined) return;
-  const m = parseMarker(text);
+  // /init's marker is a printk record (it writes to /dev/kmsg) with the boot's nonce.
+  if (lineOrigin(text) === 'console') return;
+  const m = markerOf(text, cfg.markerNonce);
   if (m?.kind !== 'end' || m.step !== stepName(cfg, state.currentStep)) return;
   state.consoleEnd = { step: state.currentStep, status: m.status };
   arm(state, actions, 'results-stall', cfg.resultsStallMs);

@@ -113,7 +113,9 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     qemuVersion: a.qemuVersion,
     cmdline: machine.cmdline,
   };
-  const scan = existsSync(machine.consoleLog) ? await scanConsoleLog(machine.consoleLog) : undefined;
+  const scan = existsSync(machine.consoleLog)
+    ? await scanConsoleLog(machine.consoleLog, undefined, machine.markerNonce)
+    : undefined;
   const byStep = new Map(machine.steps.map((s) => [s.name, s]));
   const findings = (scan?.findings ?? []).map((f) => ({
     ...f,

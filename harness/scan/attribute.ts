@@ -5,19 +5,25 @@
  * ends, before the next begins) they belong to the step that ended last: late reports,
  * e.g. a page freed when a module unloads, are that workload's doing.
  */
-import { MARKER_PREFIX, parseMarker } from '../steps/markers.ts';
+import { MARKER_PREFIX, markerOf, type StepMarker } from '../steps/markers.ts';
 
 export const BOOT = 'boot';
 
 export class StepTracker {
   readonly #open: string[] = [];
   #last = BOOT;
+  readonly #nonce: string | undefined;
 
-  /** Feeds one line; returns true when it was a step marker. */
-  observe(text: string): boolean {
-    if (!text.includes(MARKER_PREFIX)) return false;
-    const marker = parseMarker(text);
-    if (marker === undefined) return false;
+  /** `nonce`: the boot's marker nonce; markers without it are ordinary lines. */
+  constructor(nonce?: string) {
+    this.#nonce = nonce;
+  }
+
+  /** Feeds one line; returns the step marker it was, if it was one. */
+  observe(text: string): StepMarker | undefined {
+    if (!text.includes(MARKER_PREFIX)) return undefined;
+    const marker = markerOf(text, this.#nonce);
+    if (marker === undefined) return undefined;
     if (marker.kind === 'begin') {
       // A repeated begin (the marker echoed twice) must not nest the step in itself.
       if (this.#open[this.#open.length - 1] !== marker.step) this.#open.push(marker.step);
@@ -27,7 +33,7 @@ export class StepTracker {
       if (at !== -1) this.#open.splice(at);
       this.#last = marker.step;
     }
-    return true;
+    return marker;
   }
 
   /** The step the next line belongs to. */

@@ -9,7 +9,7 @@
  * console output to the same object while the guest runs.
  */
 
-import { MARKER_PREFIX } from '../steps/markers.ts';
+import { MARKER_PREFIX, type StepMarker } from '../steps/markers.ts';
 import { analyseReport } from './analyse.ts';
 import { StepTracker } from './attribute.ts';
 import { cleanLine, LineSplitter, splitPrefix } from './decode.ts';
@@ -28,8 +28,17 @@ const INTERESTING_Y = new RegExp(
   `(?:${HEADER_START.source.slice(1)}|-{6,}\\[ cut here|={20,}|page:|page dumped because: VM_|refcount_t: |percpu ref \\(|NMI backtrace for cpu|${MARKER_PREFIX} )`,
   'y',
 );
-const MARKER_Y = new RegExp(`${MARKER_PREFIX} `, 'y');
 const GLUED_Y = /[^\n]*?\[ *\d{1,10}\.\d{6}\]/y;
+
+export interface ScannerOptions extends ScanOptions {
+  /**
+   * The boot's step-marker nonce (steps/markers.ts): markers without it are ordinary
+   * lines. Without one (a log of unknown origin), any marker counts.
+   */
+  markerNonce?: string;
+  /** Called for each step marker taken, with its line number. */
+  onStepMarker?: (marker: StepMarker, n: number) => void;
+}
 
 export interface ScanStats {
   /** Input lines (every `\n`, plus a last unterminated line). */
@@ -43,7 +52,8 @@ export interface ScanStats {
 export class Scanner {
   readonly #splitter: LineSplitter;
   readonly #segmenter: Segmenter;
-  readonly #steps = new StepTracker();
+  readonly #steps: StepTracker;
+  readonly #onStepMarker: ScannerOptions['onStepMarker'];
   readonly #findings: Finding[] = [];
   readonly #zoneDevice: number;
   readonly #onFinding: ((finding: Finding) => void) | undefined;
@@ -51,9 +61,11 @@ export class Scanner {
   #seenKernel = false;
   #finished = false;
 
-  constructor(options: ScanOptions = {}) {
+  constructor(options: ScannerOptions = {}) {
     this.#zoneDevice = options.zoneDevice ?? DEFAULT_ZONE_DEVICE;
     this.#onFinding = options.onFinding;
+    this.#steps = new StepTracker(options.markerNonce);
+    this.#onStepMarker = options.onStepMarker;
     this.#segmenter = new Segmenter(
       (report) => this.#report(report),
       () => this.#steps.current,
@@ -103,10 +115,9 @@ export class Scanner {
           INTERESTING_Y.lastIndex = message;
           if (!INTERESTING_Y.test(text) || INTERESTING_Y.lastIndex > end) return;
         } else {
-          // A user-space line: only a step marker, or a kernel line glued to its end, matters.
-          MARKER_Y.lastIndex = start;
+          // A user-space line: only a kernel line glued to its end matters.
           GLUED_Y.lastIndex = start;
-          if (!MARKER_Y.test(text) && !(GLUED_Y.test(text) && GLUED_Y.lastIndex <= end)) return;
+          if (!(GLUED_Y.test(text) && GLUED_Y.lastIndex <= end)) return;
         }
       }
     }
@@ -115,10 +126,19 @@ export class Scanner {
 
   #fullLine(raw: string, n: number): void {
     const line = splitPrefix(raw, n, this.#seenKernel);
-    if (line.kernel) this.#seenKernel = true;
-    if (this.#steps.observe(line.text)) return;
+    if (line.time !== null) this.#seenKernel = true;
+    // /init writes its markers to /dev/kmsg: in a log with timestamps they are printk
+    // records (the kernel's prefix on a line user space wrote), never bare console text.
+    if (line.time !== null || !this.#seenKernel) {
+      const marker = this.#steps.observe(line.text);
+      if (marker) {
+        this.#onStepMarker?.(marker, n);
+        return;
+      }
+    }
     // In a log with printk timestamps, a line without one was written by user space to the
-    // console (a test printing "BUG: …"); it is never part of a kernel report.
+    // console (a test printing "BUG: …"), and one the console shows as a /dev/kmsg record
+    // was written by user space too; neither is ever part of a kernel report.
     if (!line.kernel && this.#seenKernel) return;
     this.#segmenter.feed(line);
   }

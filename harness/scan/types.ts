@@ -113,7 +113,10 @@ export interface LogLine {
   time: number | null;
   /** PRINTK_CALLER id (`T123`, `C1`), or '' when the line had none. */
   caller: string;
-  /** The line carried a printk timestamp (so it came from the kernel). */
+  /**
+   * The line is a printk record of the kernel's own: it carried a timestamp, and no syslog
+   * prefix naming a facility other than the kernel's (a /dev/kmsg write keeps its time).
+   */
   kernel: boolean;
 }
 

@@ -40,7 +40,7 @@ async function runWorkloads(build: BuildRecord, requests: WorkloadRequest[]): Pr
   });
   const wallS = (performance.now() - started) / 1000;
   const outcomes = workloadOutcomes(plan, machine);
-  const scan = await scanConsoleLog(machine.consoleLog);
+  const scan = await scanConsoleLog(machine.consoleLog, undefined, machine.markerNonce);
   const findings = scan.findings.map((f) => ({ workload: f.workload, title: f.title }));
   const judged = applyExpectations(
     outcomes.map((o) => ({ workload: o.name, cases: o.cases })),

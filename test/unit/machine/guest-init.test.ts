@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GUEST_ROOTFS } from '../../../harness/image/assemble.ts';
 import { ChannelDecoder } from '../../../harness/machine/channel.ts';
 import { renderStepScript } from '../../../harness/machine/plan.ts';
-import { beginMarker, endMarker } from '../../../harness/steps/markers.ts';
+import { beginMarker, endMarker, markerOf } from '../../../harness/steps/markers.ts';
 import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
 import { renderWorkloadScript } from '../../../harness/workloads/script.ts';
 
@@ -19,10 +19,10 @@ describe('guest /init', () => {
   });
 
   it('writes the step markers of steps/markers.ts to /dev/kmsg', () => {
-    // The markers with the shell's own variables in place of a name and a status.
-    expect(text).toContain(`echo "${beginMarker('$name')}" > /dev/kmsg`);
+    // The markers with the shell's own variables in place of a name, a status and the nonce.
+    expect(text).toContain(`echo "${beginMarker('$name', '$ZDH_MARKER_NONCE')}" > /dev/kmsg`);
     expect(text).toContain(
-      `echo "${endMarker('$name', 0).replace('status=0', 'status=$status')}" > /dev/kmsg`,
+      `echo "${endMarker('$name', 0, '$ZDH_MARKER_NONCE').replace('status=0', 'status=$status')}" > /dev/kmsg`,
     );
   });
 
@@ -95,7 +95,8 @@ describe('guest /init', () => {
       .replaceAll('> "$RES"', '>> "$RES"');
     const nonce = 'n0nceOfTheRun';
     // The plan's variables as /init has them: sourced from /zdh/plan.sh, not exported.
-    const plan = `ZDH_NONCE=${nonce}\nZDH_STEP_0_NAME=forger\nZDH_STEP_0_DEADLINE=0\n`;
+    const markerNonce = 'kernelLogN0nce';
+    const plan = `ZDH_NONCE=${nonce}\nZDH_MARKER_NONCE=${markerNonce}\nZDH_STEP_0_NAME=forger\nZDH_STEP_0_DEADLINE=0\n`;
     execFileSync('busybox', ['sh', '-c', `${plan}${functions}run_step 0`], {
       env: { PATH: `${join(t, 'bin')}:/usr/bin:/bin`, T: t, RES: join(t, 'res') },
     });
@@ -115,5 +116,13 @@ describe('guest /init', () => {
     // script's own begin and end markers do.
     expect(output).toContain('ZDH_WORKLOAD=forger');
     expect(output.split('\n').filter((l) => l.includes(nonce))).toHaveLength(2);
+    // Around the step, in the kernel log: its markers with the marker nonce, and nothing
+    // of the results channel's.
+    const kmsg = readFileSync(join(t, 'kmsg'), 'utf8').trimEnd().split('\n');
+    expect(kmsg.map((l) => markerOf(l, markerNonce))).toEqual([
+      { kind: 'begin', step: 'forger', nonce: markerNonce },
+      { kind: 'end', step: 'forger', status: 1, nonce: markerNonce },
+    ]);
+    expect(kmsg.join('\n')).not.toContain(nonce);
   });
 });

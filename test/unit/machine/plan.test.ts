@@ -38,6 +38,7 @@ describe('plan rendering', () => {
     expect(
       renderPlanVars({
         nonce: 'abc123',
+        markerNonce: 'def456',
         mode: 'steps',
         steps: [
           { name: 'setup', argv: ['true'], timeoutS: 10 },
@@ -52,6 +53,7 @@ describe('plan rendering', () => {
     ).toBe(
       [
         'ZDH_NONCE=abc123',
+        'ZDH_MARKER_NONCE=def456',
         'ZDH_MODE=steps',
         'ZDH_HUGEPAGES=16',
         'ZDH_HUNG_TASK_TIMEOUT=5',
@@ -98,6 +100,7 @@ describe('plan rendering', () => {
   it('puts plan, step scripts and modprobe options into the run archive', () => {
     const entries = renderPlan({
       nonce: 'n',
+      markerNonce: 'm',
       mode: 'shell',
       steps: [{ name: 'a', argv: ['true'], timeoutS: 1 }],
       hugepages: 0,
@@ -116,6 +119,7 @@ describe('plan rendering', () => {
     expect(() =>
       renderPlanVars({
         nonce: 'n',
+        markerNonce: 'm',
         mode: 'steps',
         steps: [],
         hugepages: 0,

@@ -85,7 +85,7 @@ describe('qemuArgv', () => {
 });
 
 describe('kernel command line', () => {
-  it('has the console, panic handling, the devkmsg markers and the memmap ranges, $ and ! literal', () => {
+  it('has the console (with syslog prefixes), panic handling, the devkmsg markers and the memmap ranges, $ and ! literal', () => {
     const legacy = profile(
       'memory: 6G\nlegacyPmem:\n  - start: 4G\n    size: 1G\nspm:\n  start: 0x40000000\ncmdline: [page_owner=on]\n',
     );
@@ -95,6 +95,7 @@ describe('kernel command line', () => {
       'rdinit=/init',
       'panic=-1',
       'printk.devkmsg=on',
+      'console_msg_format=syslog',
       'loglevel=7',
       'memmap=512M$0x40000000',
       'memmap=1G!0x100000000',

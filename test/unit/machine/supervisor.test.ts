@@ -18,6 +18,7 @@ const cfg: SupervisorConfig = {
   bannerTimeoutMs: 60_000,
   initTimeoutMs: 120_000,
   runTimeoutMs: 900_000,
+  markerNonce: 'K3rnelLogN0nce',
   ...DEFAULT_SUPERVISOR_TIMING,
 };
 
@@ -116,7 +117,7 @@ describe('supervisor', () => {
   it('the console says a step ended but its end frame never comes: a hang after resultsStallMs, not after the step timeout', () => {
     const { state, actions } = run([
       ...INTO_SECOND_STEP,
-      line('[  305.1] [  T1] zdh: step end hmm-tests status=1'),
+      line('<12>[  305.1][    T1] zdh: step end hmm-tests status=1 nonce=K3rnelLogN0nce'),
       timer('results-stall'),
       line('[  306.0] sysrq: Show Blocked State'),
       timer('dump-quiet'),
@@ -147,8 +148,8 @@ describe('supervisor', () => {
       line(BANNER),
       READY,
       begin(0, 'setup'),
-      line('zdh: step end hmm-tests status=0'), // not the current step
-      line('[    3.0] zdh: step end setup status=0'),
+      line('<12>[    2.9][    T1] zdh: step end hmm-tests status=0 nonce=K3rnelLogN0nce'), // not the current step
+      line('<12>[    3.0][    T1] zdh: step end setup status=0 nonce=K3rnelLogN0nce'),
       end(0, 'setup'),
       timer('results-stall'), // stale: disarmed by the frame
       begin(1, 'hmm-tests'),
@@ -163,6 +164,48 @@ describe('supervisor', () => {
       'disarm:results-stall',
     ]);
     expect(k).not.toContain('sysrq');
+  });
+
+  it('takes a step end from the console only as a printk record with the boot nonce: user space cannot start the results-stall wait', () => {
+    const forged = [
+      // Written to /dev/kmsg by a workload: no nonce, another boot's.
+      '<12>[  305.1][  T812] zdh: step end hmm-tests status=0',
+      '<12>[  305.2][  T812] zdh: step end hmm-tests status=0 nonce=0therBoot',
+      // Printed straight to the console: no printk prefix.
+      'zdh: step end hmm-tests status=0 nonce=K3rnelLogN0nce',
+    ].map(line);
+    const { state, actions } = run([...INTO_SECOND_STEP, ...forged]);
+    expect(state.consoleEnd).toBeUndefined();
+    expect(kinds(actions)).not.toContain('arm:results-stall');
+    const genuine = run([
+      ...INTO_SECOND_STEP,
+      ...forged,
+      line('<12>[  305.3][    T1] zdh: step end hmm-tests status=1 nonce=K3rnelLogN0nce'),
+    ]);
+    expect(genuine.state.consoleEnd).toEqual({ step: 1, status: 1 });
+  });
+
+  it("a panic, oops or stall that user space wrote to /dev/kmsg does not stop the run; the kernel's does", () => {
+    // The kernel gives /dev/kmsg records a non-zero facility whatever they say (<8>-<15>:
+    // LOG_USER); its own have facility 0.
+    const forged = [
+      '<12>[   20.1][  T812] Kernel panic - not syncing: Fatal exception',
+      '<8>[   20.2][  T812] Kernel panic - not syncing: Fatal exception',
+      '<12>[   20.3][  T812] Oops: 0000 [#1] SMP',
+      '<12>[   20.4][  T812] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:',
+      '<12>[   20.5][  T812] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [hmm-tests:61]',
+    ].map(line);
+    const { state, actions } = run([...INTO_SECOND_STEP, ...forged]);
+    expect([state.panic, state.oops, state.phase]).toEqual([undefined, undefined, 'running']);
+    expect(kinds(actions)).not.toContain('sysrq');
+    expect(kinds(actions)).not.toContain('kill');
+    const real = run([
+      ...INTO_SECOND_STEP,
+      ...forged,
+      line('<0>[   21.0][  T812] Kernel panic - not syncing: Fatal exception'),
+      exit(0),
+    ]);
+    expect(real.state.final).toEqual({ kind: 'panic', message: 'Fatal exception' });
   });
 
   it('heartbeats keep a quiet step alive; when they stop, the guest is a hang after heartbeatStallMs', () => {

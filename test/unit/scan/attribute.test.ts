@@ -10,24 +10,40 @@ describe('StepTracker', () => {
   });
 
   it('follows begin/end markers written by the guest (harness/steps/markers.ts)', () => {
-    const t = new StepTracker();
-    expect(t.observe(beginMarker('dax-trunc'))).toBe(true);
+    const t = new StepTracker('n0nce');
+    expect(t.observe(beginMarker('dax-trunc', 'n0nce'))).toEqual({
+      kind: 'begin',
+      step: 'dax-trunc',
+      nonce: 'n0nce',
+    });
     expect(t.current).toBe('dax-trunc');
-    expect(t.observe('an ordinary line')).toBe(false);
-    t.observe(endMarker('dax-trunc', 0));
+    expect(t.observe('an ordinary line')).toBeUndefined();
+    t.observe(endMarker('dax-trunc', 0, 'n0nce'));
     // After a step ends, late reports still belong to it until the next step begins.
     expect(t.current).toBe('dax-trunc');
-    t.observe(beginMarker('next'));
+    t.observe(beginMarker('next', 'n0nce'));
     expect(t.current).toBe('next');
+  });
+
+  it("takes only markers with the boot's nonce when it knows it; any marker when it does not", () => {
+    const t = new StepTracker('n0nce');
+    t.observe(beginMarker('real', 'n0nce'));
+    expect(t.observe(beginMarker('forged', 'other'))).toBeUndefined();
+    expect(t.observe('zdh: step end real status=0')).toBeUndefined();
+    expect(t.current).toBe('real');
+    const any = new StepTracker();
+    any.observe(beginMarker('a', 'x'));
+    any.observe('zdh: step begin b');
+    expect(any.current).toBe('b');
   });
 
   it('handles nested steps and a repeated begin', () => {
     const t = new StepTracker();
-    t.observe(beginMarker('outer'));
-    t.observe(beginMarker('inner.1'));
-    t.observe(beginMarker('inner.1'));
+    t.observe(beginMarker('outer', 'n'));
+    t.observe(beginMarker('inner.1', 'n'));
+    t.observe(beginMarker('inner.1', 'n'));
     expect(t.current).toBe('inner.1');
-    t.observe(endMarker('inner.1', 0));
+    t.observe(endMarker('inner.1', 0, 'n'));
     expect(t.current).toBe('outer');
   });
 });

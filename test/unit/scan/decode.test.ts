@@ -97,6 +97,31 @@ describe('splitPrefix', () => {
     });
   });
 
+  it("tells a /dev/kmsg record (facility 1 or more in the syslog prefix) from the kernel's own", () => {
+    expect(splitPrefix('<0>[   20.100000][  T812] Kernel panic - not syncing: x', 1, true)).toMatchObject({
+      kernel: true,
+      time: 20.1,
+      caller: 'T812',
+    });
+    for (const prefix of ['<12>', '<8>', '<190>']) {
+      expect(
+        splitPrefix(`${prefix}[   20.100000][  T812] Kernel panic - not syncing: x`, 1, true),
+      ).toMatchObject({
+        kernel: false,
+        time: 20.1,
+        text: 'Kernel panic - not syncing: x',
+      });
+    }
+    expect(splitPrefix('login: <12>[    5.000000] BUG: x', 1, true)).toMatchObject({
+      kernel: false,
+      text: 'BUG: x',
+    });
+    expect(splitPrefix('login: <4>[    5.000000] BUG: x', 1, true)).toMatchObject({
+      kernel: true,
+      text: 'BUG: x',
+    });
+  });
+
   it('finds a kernel line glued to user-space output once the log has timestamps', () => {
     const glued = 'login: [    5.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008';
     expect(splitPrefix(glued, 1, true)).toMatchObject({
