@@ -23,8 +23,11 @@ const STACK_MARKER = /^\s*<<?(\/?)([A-Z#][\w#]*)>>?\s*(.*)$/;
 const RIP_LINE = /^(?:RIP|EIP|IP|pc)(?: ?:| )/;
 const TRACE_START = /^Call Trace:/;
 // lockdep: `ffff… (&lock){+.+.}-{3:3}, at: f+0x1a/0x40` (4.x: `at: [<ffffffff…>] f+0x1a/0x40`).
-const AT_FRAME = /\bat: (?:\[<[0-9a-f]+>\]\s*)?([A-Za-z_][\w.]*)(?:\+0x|\s|$)/;
+// Like syzkaller, an inlined frame (`at: f file.c:12 [inline]`, no offset) is passed over for the
+// next `at:` line, which names the function it was inlined into.
+const AT_FRAME = /\bat: (?:\[<[0-9a-f]+>\]\s*)?([A-Za-z_][\w.]*)\+0x/;
 const RELEASE = /is trying to release lock/;
+const AT_WINDOW = 16;
 const KMEMLEAK_PREFIX = /^kmemleak: /;
 const REGISTER = /^(?:[A-Z][A-Z0-9]{1,4}: |Code: )/;
 const KASAN_ACCESS = /^(Read|Write) of size \d+/;
@@ -92,7 +95,7 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
         if (REGISTER.test(texts[i]!) || (markers[i] ?? null) !== null) continue;
         break;
       }
-      if (!f.questionable) candidates.push(publicFrame(f));
+      if (!f.questionable && !f.inline) candidates.push(publicFrame(f));
     }
   }
   let emptyTrace = false;
@@ -119,7 +122,7 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
       if (f.questionable) continue;
       reliable++;
       if (frames.length < MAX_FRAMES) frames.push(publicFrame(f));
-      if (!(STALLS.has(category) && interrupt > 0)) candidates.push(publicFrame(f));
+      if (!(STALLS.has(category) && interrupt > 0) && !f.inline) candidates.push(publicFrame(f));
     }
     emptyTrace = reliable === 0;
   } else {
@@ -134,7 +137,7 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
       started = true;
       if (f.questionable) continue;
       frames.push(publicFrame(f));
-      candidates.push(publicFrame(f));
+      if (!f.inline) candidates.push(publicFrame(f));
     }
   }
   return { frames, candidates, all, emptyTrace };
@@ -144,7 +147,9 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
 function locatedFrames(texts: readonly string[], headerIndex: number, locate: Header['locate']): Frame[] {
   const out: Frame[] = [];
   if (locate === 'at') {
-    for (let i = headerIndex + 1; i < texts.length && out.length < 2; i++) {
+    // The lock being taken and the one held are printed within a few lines of the header.
+    const end = Math.min(texts.length, headerIndex + AT_WINDOW);
+    for (let i = headerIndex + 1; i < end && out.length < 2; i++) {
       const m = AT_FRAME.exec(texts[i]!);
       if (m !== null) out.push({ function: m[1]!, offset: null, module: null, source: null, ip: false });
     }

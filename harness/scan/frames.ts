@@ -25,6 +25,11 @@ const FRAME =
 export interface ParsedFrame extends Frame {
   /** Printed with `? `: the unwinder is not sure this is a real frame. */
   questionable: boolean;
+  /**
+   * A decoded frame marked `[inline]`: code inlined into the next frame. Like syzkaller, a
+   * title names the function it was inlined into.
+   */
+  inline: boolean;
 }
 
 /** Parses one stack line; undefined when it is not a frame. */
@@ -42,6 +47,7 @@ export function parseFrame(text: string): ParsedFrame | undefined {
     source,
     ip: false,
     questionable: m[1] !== undefined,
+    inline: m[6] !== undefined,
   };
 }
 

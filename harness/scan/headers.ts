@@ -24,6 +24,8 @@ export type ReportEnd =
    * frames before its `stack backtrace:`; they do not end the report).
    */
   | 'backtrace'
+  /** Ends after its list of held locks (` #0: … at: f+0x…`); lockdep prints no stack for it. */
+  | 'held'
   /** The header line is the whole report (`BUG: workqueue lockup`, `BUG: Bad rss-counter state`). */
   | 'line';
 
@@ -64,13 +66,18 @@ export interface Header {
   locate: Locate;
   /** The kernel prints no stack for this kind: a report without one is not corrupted. */
   stackless: boolean;
+  /** The same header on the next line continues it (symbolised inline frames, see notInline). */
+  continues: boolean;
 }
 
 const h = (
   category: Category,
   end: ReportEnd,
   fields: Partial<
-    Pick<Header, 'strict' | 'die' | 'detail' | 'site' | 'func' | 'title' | 'kind' | 'locate' | 'stackless'>
+    Pick<
+      Header,
+      'strict' | 'die' | 'detail' | 'site' | 'func' | 'title' | 'kind' | 'locate' | 'stackless' | 'continues'
+    >
   > = {},
 ): Header => ({
   category,
@@ -84,6 +91,7 @@ const h = (
   kind: fields.kind ?? '',
   locate: fields.locate ?? 'stack',
   stackless: fields.stackless ?? false,
+  continues: fields.continues ?? false,
 });
 
 /** Cheap first test: every header starts with one of these. */
@@ -92,7 +100,7 @@ export const HEADER_START =
 
 const BAD_PAGE = /^BUG: Bad page state in process (.*?) {2}pfn:([0-9a-f]+)/;
 const BAD_MAP = /^BUG: Bad page map in process (.*?) {2}pte:[0-9a-f]+ pmd:[0-9a-f]+/;
-const KASAN = /^BUG: KASAN: ([\w-]+(?: or [\w-]+)?)(?: in (\S+))?/;
+const KASAN = /^BUG: KASAN: ([\w-]+(?: or [\w-]+)?)(?: in (\S+)(.*))?/;
 const KFENCE = /^BUG: KFENCE: ([\w -]+?) in (\S+)/;
 const NULL_DEREF =
   /^BUG: (?:kernel NULL pointer dereference, address|unable to handle kernel NULL pointer dereference at)/;
@@ -121,27 +129,34 @@ const ARM64_FAULT = /^Unable to handle kernel (NULL pointer dereference|paging r
 // 4.9–4.13 printed `[ INFO: … ]` / `[ BUG: … ]`, and some `INFO: …`.
 const LOCKDEP =
   /^(?:\[ )?(?:WARNING|INFO|BUG): (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|inconsistent lock state|suspicious RCU usage|held lock freed!|bad unlock balance detected!|lock held when returning to user space!|.+\/-?\d+ still has locks held!)/;
-const LOCKDEP_KINDS: readonly (readonly [RegExp, string, Locate, string])[] = [
-  [/^possible|IRQ-safe/, 'possible deadlock', 'at', 'lockdep'],
-  [/^inconsistent/, 'inconsistent lock state', 'at', 'lockdep'],
-  [/^suspicious RCU/, 'WARNING: suspicious RCU usage', 'stack', 'rcu'],
-  [/^held lock freed/, 'WARNING: held lock freed', 'at', 'lockdep'],
-  [/^bad unlock balance/, 'WARNING: bad unlock balance', 'release', 'lockdep'],
-  [/^lock held when returning/, 'WARNING: lock held when returning to user space', 'at', 'lockdep'],
-  [/still has locks held/, 'BUG: still has locks held', 'at', 'lockdep'],
+const LOCKDEP_KINDS: readonly (readonly [RegExp, string, Locate, string, ReportEnd])[] = [
+  // print_circular_bug_header, print_deadlock_bug, print_irq_inversion_bug, print_bad_irq_dependency
+  [/^possible|IRQ-safe/, 'possible deadlock', 'at', 'lockdep', 'backtrace'],
+  // print_usage_bug
+  [/^inconsistent/, 'inconsistent lock state', 'at', 'lockdep', 'backtrace'],
+  // kernel/rcu/update.c (4.x: kernel/locking/lockdep.c) lockdep_rcu_suspicious
+  [/^suspicious RCU/, 'WARNING: suspicious RCU usage', 'stack', 'rcu', 'backtrace'],
+  // print_freed_lock_bug
+  [/^held lock freed/, 'WARNING: held lock freed', 'at', 'lockdep', 'backtrace'],
+  // print_unlock_imbalance_bug
+  // print_unlock_imbalance_bug: the unlock site is named as printed (release_sock included)
+  [/^bad unlock balance/, 'WARNING: bad unlock balance', 'release', '', 'backtrace'],
+  // lockdep_sys_exit: the held locks, no stack
+  [/^lock held when returning/, 'WARNING: lock held when returning to user space', 'at', 'lockdep', 'held'],
+  // debug_check_no_locks_held / print_held_locks_bug
+  [/still has locks held/, 'BUG: still has locks held', 'at', 'lockdep', 'backtrace'],
 ];
 function lockdep(what: string): Header {
-  for (const [re, title, locate, kind] of LOCKDEP_KINDS) {
-    if (re.test(what)) {
-      return h('lockdep', 'backtrace', { title, locate, kind, stackless: locate === 'at', detail: what });
-    }
+  for (const [re, title, locate, kind, end] of LOCKDEP_KINDS) {
+    if (re.test(what))
+      return h('lockdep', end, { title, locate, kind, stackless: end === 'held', detail: what });
   }
   return h('lockdep', 'backtrace', { title: `WARNING: ${what}`, detail: what });
 }
 // kernel/locking/lockdep.c register_lock_class / assign_lock_key.
 const NON_STATIC_KEY = /^INFO: trying to register non-static key\./;
 // mm/kmsan/report.c kmsan_report: `BUG: KMSAN: %s in %pSr`.
-const KMSAN = /^BUG: KMSAN: ([\w-]+) in (\S+)/;
+const KMSAN = /^BUG: KMSAN: ([\w-]+) in (\S+)(.*)/;
 // kernel/kcsan/report.c print_report: `BUG: KCSAN: %s in %ps / %ps` (or `… in %pS`).
 const KCSAN = /^BUG: KCSAN: (.+)$/;
 // mm/kmemleak.c print_unreferenced (`kmemleak: ` when printed to the log by the scan thread).
@@ -209,6 +224,14 @@ function panic(message: string): Header {
   return h('panic', 'panic', { detail: message });
 }
 
+/**
+ * A symbolised KASAN/KMSAN header names inlined functions first, one header line each
+ * (`BUG: KASAN: use-after-free in list_del include/linux/list.h:125 [inline]`); the title
+ * names the function they were inlined into, on the last of those lines.
+ */
+const notInline = (func: string, rest: string | undefined): string =>
+  rest !== undefined && /\[inline\]\s*$/.test(rest) ? '' : func;
+
 const dieCategory = (name: string): Category =>
   name.includes('general protection fault') ? 'gpf' : name === 'invalid opcode' ? 'invalid-opcode' : 'oops';
 
@@ -216,8 +239,8 @@ const dieCategory = (name: string): Category =>
 const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefined])[] = [
   [BAD_PAGE, (m) => h('bad-page-state', 'stack', { detail: m[2]! })],
   [BAD_MAP, () => h('bad-page-map', 'stack')],
-  [KASAN, (m) => h('kasan', 'rule', { detail: m[1]!, func: m[2] ?? '' })],
-  [KMSAN, (m) => h('kmsan', 'rule', { detail: m[1]!, func: m[2]! })],
+  [KASAN, (m) => h('kasan', 'rule', { detail: m[1]!, func: notInline(m[2] ?? '', m[3]), continues: true })],
+  [KMSAN, (m) => h('kmsan', 'rule', { detail: m[1]!, func: notInline(m[2]!, m[3]), continues: true })],
   [KCSAN, (m) => h('kcsan', 'rule', { detail: m[1]!, locate: 'none', stackless: true })],
   [LOCKDEP, (m) => lockdep(m[1]!)],
   [

@@ -105,6 +105,8 @@ interface Ctx {
 
 const FRAME_LIKE =
   /^(?:kmemleak: )?\s+(?:\? )?(?:\[<[0-9a-f]+>\] )?[A-Za-z_.$][\w.$]*(?:\+0x|\s+\(?[\w./-]+:\d)/;
+/** lockdep_print_held_locks: ` #0: ffff… (&lock){+.+.}-{3:3}, at: f+0x…/0x…`. */
+const HELD_LOCK = /^ #\d+: /;
 const STALL_KINDS = new Set(['rcu-stall', 'hard-lockup', 'soft-lockup']);
 const DIE_CONTINUES = new Set(['null-deref', 'page-fault', 'kernel-bug', 'bug', 'oops']);
 
@@ -216,8 +218,17 @@ export class Segmenter {
     if (ctx.attachedTo !== undefined) this.#detach(ctx, line.caller);
     const open = ctx.report;
     if (open !== undefined) {
+      if (open.header.continues && open.span === 0 && open.header.category === header.category) {
+        // The next header line of a symbolised KASAN/KMSAN report: the function it names is
+        // the one the inlined functions named before it were inlined into.
+        this.#append(open, line);
+        if (open.header.func === '') open.header = header;
+        return;
+      }
       if (
-        header.category === 'panic' ||
+        // A panic ends the open report (panic_on_oops, …), unless it is a report of its own
+        // (stack-protector, corrupted stack end: headers.ts gives those their own title).
+        (header.category === 'panic' && header.title === '') ||
         (header.die && !open.hasDie && DIE_CONTINUES.has(open.header.category))
       ) {
         this.#append(open, line);
@@ -292,9 +303,12 @@ export class Segmenter {
     if (r.header.end === 'backtrace' && !r.traceSeen && /^(?:Call Trace:|stack backtrace:)/.test(text)) {
       r.traceSeen = true;
     }
-    const frameLike = FRAME_LIKE.test(text) && (r.header.end !== 'backtrace' || r.traceSeen);
+    const frameLike =
+      r.header.end === 'held'
+        ? HELD_LOCK.test(text)
+        : FRAME_LIKE.test(text) && (r.header.end !== 'backtrace' || r.traceSeen);
     if (r.stackSeen && !frameLike && !BODY.test(text)) {
-      if (r.header.end === 'stack' || r.header.end === 'backtrace') {
+      if (r.header.end === 'stack' || r.header.end === 'backtrace' || r.header.end === 'held') {
         this.#close(r);
         return false;
       }
@@ -420,6 +434,7 @@ export class Segmenter {
       kind: '',
       locate: 'stack',
       stackless: false,
+      continues: false,
     };
     const last = p.lines[p.lines.length - 1]!;
     this.#lastClosed = last.n;
