@@ -28,6 +28,7 @@ const TRACE_START = /^Call Trace:/;
 const AT_FRAME = /\bat: (?:\[<[0-9a-f]+>\]\s*)?([A-Za-z_][\w.]*)\+0x/;
 const RELEASE = /is trying to release lock/;
 const AT_WINDOW = 16;
+const LAST_FUNCTION = /^\s*last function: ([A-Za-z_][\w.]*)/;
 const KMEMLEAK_PREFIX = /^kmemleak: /;
 const REGISTER = /^(?:[A-Z][A-Z0-9]{1,4}: |Code: )/;
 const KASAN_ACCESS = /^(Read|Write) of size \d+/;
@@ -151,6 +152,11 @@ function locatedFrames(texts: readonly string[], headerIndex: number, locate: He
     const end = Math.min(texts.length, headerIndex + AT_WINDOW);
     for (let i = headerIndex + 1; i < end && out.length < 2; i++) {
       const m = AT_FRAME.exec(texts[i]!);
+      if (m !== null) out.push({ function: m[1]!, offset: null, module: null, source: null, ip: false });
+    }
+  } else if (locate === 'last-function') {
+    for (let i = headerIndex + 1; i < Math.min(texts.length, headerIndex + AT_WINDOW); i++) {
+      const m = LAST_FUNCTION.exec(texts[i]!);
       if (m !== null) out.push({ function: m[1]!, offset: null, module: null, source: null, ip: false });
     }
   } else if (locate === 'release') {

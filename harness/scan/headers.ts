@@ -40,7 +40,9 @@ export type Locate =
   /** A stall: the frame inside the first dispatch point (frames.ts stallFrame). */
   | 'stall'
   /** The title names no frame (KCSAN names both functions in its header). */
-  | 'none';
+  | 'none'
+  /** The workqueue function in `last function: f` (a leaked lock or atomic), then the stack. */
+  | 'last-function';
 
 export interface Header {
   category: Category;
@@ -128,7 +130,9 @@ const ARM64_FAULT = /^Unable to handle kernel (NULL pointer dereference|paging r
 // kernel/locking/lockdep.c. 4.14+ prints `WARNING: …` (some `BUG: …`) under a ===== rule;
 // 4.9–4.13 printed `[ INFO: … ]` / `[ BUG: … ]`, and some `INFO: …`.
 const LOCKDEP =
-  /^(?:\[ )?(?:WARNING|INFO|BUG): (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|inconsistent lock state|suspicious RCU usage|held lock freed!|bad unlock balance detected!|lock held when returning to user space!|.+\/-?\d+ still has locks held!)/;
+  /^(?:\[ )?(?:WARNING|INFO|BUG): (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|inconsistent lock state|suspicious RCU usage|held lock freed!|bad unlock balance detected!|lock held when returning to user space!|.+\/-?\d+ still has locks held!|Invalid wait context)/;
+/** Another lockdep header in the 4.x bracketed form (`[ BUG: MAX_LOCKDEP_KEYS too low! ]`, …). */
+const LOCKDEP_BRACKETED = /^\[ (?:BUG|INFO): (.+?)\.? \]\s*$/;
 const LOCKDEP_KINDS: readonly (readonly [RegExp, string, Locate, string, ReportEnd])[] = [
   // print_circular_bug_header, print_deadlock_bug, print_irq_inversion_bug, print_bad_irq_dependency
   [/^possible|IRQ-safe/, 'possible deadlock', 'at', 'lockdep', 'backtrace'],
@@ -145,6 +149,8 @@ const LOCKDEP_KINDS: readonly (readonly [RegExp, string, Locate, string, ReportE
   [/^lock held when returning/, 'WARNING: lock held when returning to user space', 'at', 'lockdep', 'held'],
   // debug_check_no_locks_held / print_held_locks_bug
   [/still has locks held/, 'BUG: still has locks held', 'at', 'lockdep', 'backtrace'],
+  // check_wait_context / print_lock_invalid_wait_context (5.7+)
+  [/^Invalid wait context/, 'BUG: Invalid wait context', 'stack', 'lockdep', 'backtrace'],
 ];
 function lockdep(what: string): Header {
   for (const [re, title, locate, kind, end] of LOCKDEP_KINDS) {
@@ -168,6 +174,10 @@ const ATOMIC_SCHEDULE = /^BUG: scheduling while atomic: /;
 const PREEMPTIBLE = /^BUG: using ((?:__)?this_cpu_\w+|smp_processor_id)\(\) in preemptible /;
 // kernel/workqueue.c wq_watchdog_timer_fn.
 const WQ_LOCKUP = /^BUG: workqueue lockup - /;
+// kernel/workqueue.c process_one_work: then `    last function: %ps`.
+const WQ_LEAK = /^BUG: workqueue leaked (?:lock or atomic|atomic, lock or RCU): /;
+// arch/x86/kernel/unwind_frame.c bad-stack warnings: no stack of their own.
+const BAD_STACK = /^WARNING: kernel stack (regs|frame pointer) at [0-9a-f]+ in \S+ has bad /;
 // arch/x86/mm/fault.c (4.x–5.x) / arch/x86/kernel/traps.c handle_stack_overflow: then a die().
 const GUARD_PAGE = /^BUG: stack guard page was hit at /;
 // kernel/locking/spinlock_debug.c spin_dump / spin_bug.
@@ -259,6 +269,25 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
     (m) => h('bug', 'stack', { title: `BUG: using ${m[1]!}() in preemptible code`, kind: 'preempt' }),
   ],
   [WQ_LOCKUP, () => h('bug', 'line', { title: 'BUG: workqueue lockup', locate: 'none', stackless: true })],
+  [
+    WQ_LEAK,
+    () =>
+      h('bug', 'stack', {
+        title: 'BUG: workqueue leaked lock or atomic',
+        locate: 'last-function',
+        stackless: true,
+      }),
+  ],
+  [
+    BAD_STACK,
+    (m) =>
+      h('warning', 'line', {
+        title: `WARNING: kernel stack ${m[1]!} has bad value`,
+        locate: 'none',
+        stackless: true,
+      }),
+  ],
+  [LOCKDEP_BRACKETED, (m) => lockdep(m[1]!)],
   [GUARD_PAGE, () => h('bug', 'trace', { title: 'BUG: stack guard page was hit' })],
   [SPINLOCK, (m) => h('bug', 'stack', { title: `BUG: spinlock ${m[1]!}`, kind: 'spinlock' })],
   [
