@@ -118,6 +118,8 @@ const WARNING = /^WARNING: CPU: \d+ PID: \d+ at (?:(\S+?:\d+) )?(\S+)/;
 const WARNING_NEW = /^WARNING: (\S+?:\d+) at ([^\s,]+), CPU#\d+/;
 const WARNING_ANY = /^WARNING: (.+)$/;
 const HUNG = /^INFO: task .+:\d+ blocked for more than \d+ seconds\./;
+// syzkaller's kernels (kernel/hung_task.c patched): a killed task that does not exit.
+const CANT_DIE = /^INFO: task .+:\d+ can't die for more than \d+ seconds\./;
 const RCU = /^(?:rcu: )?INFO: \w+ (?:self-)?detected (?:expedited )?stalls?/;
 const HARD_LOCKUP = /^(?:NMI watchdog: )?Watchdog detected hard LOCKUP on cpu \d+/;
 const DIE =
@@ -324,6 +326,7 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
   [KERNEL_BUG, (m) => kernelBug(m[1]!)],
   [KERNEL_BUG_NOINFO, (m) => h('kernel-bug', 'trace', { detail: m[1]! })],
   [HUNG, () => h('hung-task', 'stack')],
+  [CANT_DIE, () => h('hung-task', 'stack', { title: "INFO: task can't die" })],
   [RCU, () => h('rcu-stall', 'stack', { locate: 'stall' })],
   [HARD_LOCKUP, () => h('hard-lockup', 'stack')],
   [PANIC, (m) => panic(m[1]!)],
@@ -381,4 +384,4 @@ export const NMI_BACKTRACE = /^NMI backtrace for cpu \d+\s*$/;
  * panic_on_warn, hung_task_panic, softlockup_panic, hardlockup_panic): not a new bug.
  */
 export const CONSEQUENTIAL_PANIC =
-  /^(?:Fatal exception|panic_on_warn set|panic_on_oops|hung_task: blocked tasks|softlockup: hung tasks|Hard LOCKUP|Fatal hardware error|kernel: panic_on_warn set)/;
+  /^(?:Fatal exception|(?:[\w-]+: )?panic_on_warn set|panic_on_oops|hung_task: blocked tasks|softlockup: hung tasks|Hard LOCKUP|Fatal hardware error|RCU Stall|kasan\.fault=panic set|kfence\.fault=panic set)/;

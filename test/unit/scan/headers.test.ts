@@ -72,6 +72,15 @@ describe('matchHeader', () => {
       { title: 'BUG: scheduling while atomic' },
     ],
     ['BUG: some new kind of report', 'bug', { strict: false }],
+    [
+      "INFO: task syz-executor.1:4321 can't die for more than 143 seconds.",
+      'hung-task',
+      { title: "INFO: task can't die" },
+    ],
+    ['INFO: rcu_sched self-detected stall on CPU', 'rcu-stall', { locate: 'stall' }],
+    ['[ INFO: possible circular locking dependency detected ]', 'lockdep', { title: 'possible deadlock' }],
+    ['unreferenced object 0xffff888100e4b000 (size 64):', 'kmemleak', {}],
+    ['BUG: KCSAN: data-race in foo / bar', 'kcsan', { stackless: true }],
     ['BUG kmalloc-64 (Not tainted): Object already free', 'bug', { strict: true }],
   ];
   for (const [text, category, fields] of cases) {

@@ -124,6 +124,31 @@ describe('segmenting', () => {
     expect(findings.map((f) => f.category)).toEqual(['null-deref']);
   });
 
+  it('folds the panic_on_warn panic a sanitizer report triggers (kernel/panic.c check_panic_on_warn)', () => {
+    const kasan = [
+      '==================================================================',
+      'BUG: KASAN: slab-use-after-free in dmirror_devmem_free+0x8a/0xd0',
+      'Read of size 8 at addr ffff88810a1b2e08 by task t/77',
+      'CPU: 1 PID: 77 Comm: t Not tainted 6.6.0 #1',
+      'Call Trace:',
+      ' <TASK>',
+      ' kasan_report+0xb1/0xe0',
+      ' dmirror_devmem_free+0x8a/0xd0',
+      ' </TASK>',
+      '==================================================================',
+      'Kernel panic - not syncing: KASAN: panic_on_warn set ...',
+      'CPU: 1 PID: 77 Comm: t Not tainted 6.6.0 #1',
+      'Call Trace:',
+      ' <TASK>',
+      ' panic+0x6a4/0x750',
+      ' check_panic_on_warn+0xab/0xb0',
+      ' </TASK>',
+    ];
+    expect(scan(kmsg(kasan)).map((f) => f.title)).toEqual([
+      'KASAN: slab-use-after-free Read in dmirror_devmem_free',
+    ]);
+  });
+
   it('reports a panic on its own, and a consequential one without its report as corrupted', () => {
     expect(
       scan(kmsg(['Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b']))[0],
