@@ -80,7 +80,10 @@ describe('zdh build (real kernel build)', () => {
 
   it('leaves no make running 10 s after a SIGKILL of zdh mid-build', async () => {
     // --force rebuilds over the warm slot: make walks the whole tree, long enough to kill.
+    // MAKEFLAGS=-s: a make that prints nothing (as while it links) never dies of SIGPIPE
+    // on the pipe zdh leaves behind, so only the watchdog can stop it.
     const child = execa(process.execPath, [join(projectRoot, 'bin', 'zdh.js'), 'build', '--force'], {
+      env: { MAKEFLAGS: '-s' },
       reject: false,
       stdin: 'ignore',
       buffer: false,
@@ -91,26 +94,38 @@ describe('zdh build (real kernel build)', () => {
       });
       child.then(() => reject(new Error('zdh build ended before make started')));
     });
-    let makes: string[] = [];
-    for (let i = 0; i < 100 && makes.length === 0; i++) {
+    let groups: number[] = [];
+    for (let i = 0; i < 100 && groups.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      makes = slotMakes();
+      groups = slotMakeGroups();
     }
-    expect(makes.length).toBeGreaterThan(0);
+    expect(groups.length).toBeGreaterThan(0);
     child.kill('SIGKILL');
     await child;
-    for (let i = 0; i < 100 && makes.length > 0; i++) {
+    // Not only make: the compilers and linkers it started are in its process group.
+    let alive = groups;
+    for (let i = 0; i < 100 && alive.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      makes = slotMakes();
+      alive = groups.filter(groupAlive);
     }
-    for (const line of makes) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
-    expect(makes).toEqual([]);
+    for (const pgid of alive) process.kill(-pgid, 'SIGKILL');
+    expect(alive).toEqual([]);
   });
 });
 
-/** make processes working in one of the cache's build slots. */
-function slotMakes(): string[] {
-  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+/** Process groups of the make processes working in one of the cache's build slots. */
+function slotMakeGroups(): number[] {
+  const ps = execFileSync('ps', ['-eo', 'pgid,args'], { encoding: 'utf8' });
   const slots = join(cacheRoot(), 'slots');
-  return ps.split('\n').filter((l) => /^\s*\d+ make /.test(l) && l.includes(slots));
+  const lines = ps.split('\n').filter((l) => /^\s*\d+ make /.test(l) && l.includes(slots));
+  return [...new Set(lines.map((l) => Number(l.trim().split(/\s+/)[0])))];
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
