@@ -3,7 +3,15 @@
  * its stack, page, refcount and page-kind evidence, and its title.
  */
 import type { Evidence } from './evidence.ts';
-import { baseName, type ParsedFrame, parseFrame, parseRip, stallFrame, titleFrame } from './frames.ts';
+import {
+  baseName,
+  type ParsedFrame,
+  parseFrame,
+  parseRip,
+  stallFrame,
+  titleFrame,
+  titleName,
+} from './frames.ts';
 import { CONSEQUENTIAL_PANIC, type Header, PERCPU_REF, REFCOUNT_T, VM_CHECK_REASON } from './headers.ts';
 import { parsePageDump } from './page-dump.ts';
 import { DEFAULT_ZONE_DEVICE, pageKindOf } from './page-kind.ts';
@@ -28,6 +36,7 @@ const TRACE_START = /^Call Trace:/;
 const AT_FRAME = /\bat: (?:\[<[0-9a-f]+>\]\s*)?([A-Za-z_][\w.]*)\+0x/;
 const RELEASE = /is trying to release lock/;
 const AT_WINDOW = 16;
+const BECAME = /which became \S+ at:\s*$/;
 const LAST_FUNCTION = /^\s*last function: ([A-Za-z_][\w.]*)/;
 const KMEMLEAK_PREFIX = /^kmemleak: /;
 const REGISTER = /^(?:[A-Z][A-Z0-9]{1,4}: |Code: )/;
@@ -54,7 +63,12 @@ const publicFrame = (f: ParsedFrame | Frame): Frame => ({
 });
 
 /** Parses a report's stacks from its message lines, starting at the header. */
-export function extractStack(texts: readonly string[], headerIndex: number, category: Category): Stack {
+export function extractStack(
+  texts: readonly string[],
+  headerIndex: number,
+  category: Category,
+  useRip = true,
+): Stack {
   // Each line is parsed once; the passes below read these.
   const parsed: (ParsedFrame | undefined)[] = [];
   let rip: Frame | undefined;
@@ -85,8 +99,8 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
     if (trace === -1 && TRACE_START.test(t)) trace = i;
   }
   const frames: Frame[] = rip === undefined ? [] : [rip];
-  const candidates: Frame[] = rip === undefined ? [] : [rip];
-  if (rip !== undefined && ripIndex > trace && trace !== -1) {
+  const candidates: Frame[] = rip === undefined || !useRip ? [] : [rip];
+  if (useRip && rip !== undefined && ripIndex > trace && trace !== -1) {
     // 4.x: the WARNING/BUG trapped through invalid_op, and RIP sits in the middle of the Call
     // Trace. The frames after it are the trapping function's callers (syzkaller reads RIP,
     // then the stack after it, before the whole Call Trace).
@@ -144,15 +158,48 @@ export function extractStack(texts: readonly string[], headerIndex: number, cate
   return { frames, candidates, all, emptyTrace };
 }
 
+/**
+ * Reports about the trapping instruction (WARN, BUG, faults, stalls) name RIP first. The others
+ * are printed by dump_stack() from a checker (lockdep, KASAN, sleeping in atomic, …): a RIP
+ * in them belongs to an interrupted context, and the Call Trace alone names the culprit.
+ */
+const RIP_CATEGORIES = new Set<Category>([
+  'warning',
+  'vm-warn-on',
+  'kernel-bug',
+  'vm-bug-on',
+  'null-deref',
+  'page-fault',
+  'oops',
+  'gpf',
+  'invalid-opcode',
+  'soft-lockup',
+  'hard-lockup',
+  'rcu-stall',
+]);
+function usesRip(header: Header, category: Category): boolean {
+  if (RIP_CATEGORIES.has(category)) return true;
+  // Loose `BUG:` headers are often the first half of a fault report; a stack guard page hit traps.
+  return category === 'bug' && (header.title === '' || header.locate === 'stall');
+}
+
 /** Frames a report names outside its stacks: lockdep's `at:` lines, the unlock of a bad unlock balance. */
 function locatedFrames(texts: readonly string[], headerIndex: number, locate: Header['locate']): Frame[] {
   const out: Frame[] = [];
-  if (locate === 'at') {
+  if (locate === 'at' || locate === 'at-first') {
     // The lock being taken and the one held are printed within a few lines of the header.
     const end = Math.min(texts.length, headerIndex + AT_WINDOW);
-    for (let i = headerIndex + 1; i < end && out.length < 2; i++) {
+    const want = locate === 'at' ? 2 : 1;
+    for (let i = headerIndex + 1; i < end && out.length < want; i++) {
       const m = AT_FRAME.exec(texts[i]!);
       if (m !== null) out.push({ function: m[1]!, offset: null, module: null, source: null, ip: false });
+    }
+  } else if (locate === 'became') {
+    const at = texts.findIndex((t, i) => i > headerIndex && BECAME.test(t));
+    for (let i = at + 1; at !== -1 && i < texts.length; i++) {
+      const f = parseFrame(texts[i]!);
+      if (f === undefined) break;
+      if (!f.questionable && !f.inline) out.push(publicFrame(f));
     }
   } else if (locate === 'last-function') {
     for (let i = headerIndex + 1; i < Math.min(texts.length, headerIndex + AT_WINDOW); i++) {
@@ -215,19 +262,19 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
     category = 'vm-bug-on';
   if (vmKind === 'WARN' && category === 'warning') category = 'vm-warn-on';
 
-  const stack = extractStack(texts, raw.headerIndex, category);
+  const stack = extractStack(texts, raw.headerIndex, category, usesRip(header, category));
   const named = headerFrame(header.func);
   const located = [
     ...(named === undefined ? [] : [named]),
     ...locatedFrames(texts, raw.headerIndex, header.locate),
   ];
   const candidates = [...located, ...stack.candidates];
-  const frame =
-    header.locate === 'none'
-      ? ''
-      : header.locate === 'stall' && category === 'panic'
-        ? stallFrame(candidates, category, header.kind) || titleFrame(candidates, category, header.kind)
-        : titleFrame(candidates, category, header.kind);
+  let frame: string;
+  if (header.locate === 'none') frame = '';
+  else if (header.locate === 'at-first' && located.length > 0) frame = titleName(located[0]!.function);
+  else if (header.locate === 'stall')
+    frame = stallFrame(candidates, category, header.kind) || titleFrame(candidates, category, header.kind);
+  else frame = titleFrame(candidates, category, header.kind);
 
   const fallbackPfn = category === 'bad-page-state' ? Number.parseInt(header.detail, 16) : null;
   const dump = parsePageDump(texts, Number.isFinite(fallbackPfn) ? fallbackPfn : null);

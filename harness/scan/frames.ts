@@ -6,13 +6,13 @@
 import {
   ALLOCATOR_SKIPS,
   compileSkips,
+  FRAME_STRIP_PREFIXES,
   GENERIC_SKIPS,
   INTERRUPT_SKIPS,
   KIND_SKIPS,
   LEAK_SKIPS,
   SLAB_SKIPS,
   STALL_ANCHORS,
-  STALL_STRIP_PREFIXES,
   WAIT_SKIPS,
 } from './skip.ts';
 import type { Category, Frame } from './types.ts';
@@ -80,7 +80,6 @@ const WAIT = compileSkips(WAIT_SKIPS);
 const INTERRUPT = compileSkips(INTERRUPT_SKIPS);
 const KIND = new Map(Object.entries(KIND_SKIPS).map(([k, v]) => [k, compileSkips(v)]));
 const ANCHOR = new RegExp(STALL_ANCHORS.join('|'));
-const STALLS = new Set<Category>(['rcu-stall', 'soft-lockup', 'hard-lockup']);
 
 /**
  * True when a frame names generic plumbing that a title should look past (skip.ts):
@@ -111,21 +110,32 @@ export function isGenericFrame(fn: string, category: Category, kind = ''): boole
   }
 }
 
-/** The first non-generic frame's function name, without clone suffixes; '' when none. */
+/**
+ * A frame's name as a title shows it: no clone suffix, and a syscall wrapper without its
+ * prefix (the shortest result of FRAME_STRIP_PREFIXES, as syzkaller does).
+ */
+export function titleName(fn: string): string {
+  const name = baseName(fn);
+  let best = name;
+  for (const p of FRAME_STRIP_PREFIXES) {
+    if (name.startsWith(p) && name.length - p.length < best.length && name.length > p.length) {
+      best = name.slice(p.length);
+    }
+  }
+  return best;
+}
+
+/** The first non-generic frame's function name, as titleName gives it; '' when none. */
 export function titleFrame(frames: readonly Frame[], category: Category, kind = ''): string {
   if (category === 'hung-task') {
     // syzkaller groups hangs behind the RTNL and behind RCU grace periods together.
     for (const f of frames) {
       const name = baseName(f.function);
-      if (name.startsWith('rtnl_lock')) return 'rtnl_lock';
-      if (/^synchronize_(?:rcu|srcu|net|sched)/.test(name)) return 'synchronize_rcu';
+      if (name.includes('rtnl_lock')) return 'rtnl_lock';
+      if (/synchronize_(?:rcu|srcu|net|sched)/.test(name)) return 'synchronize_rcu';
     }
   }
-  if (STALLS.has(category) && category !== 'hard-lockup') {
-    const anchored = stallFrame(frames, category, kind);
-    if (anchored !== '') return anchored;
-  }
-  for (const f of frames) if (!isGenericFrame(f.function, category, kind)) return baseName(f.function);
+  for (const f of frames) if (!isGenericFrame(f.function, category, kind)) return titleName(f.function);
   return '';
 }
 
@@ -137,17 +147,13 @@ export function titleFrame(frames: readonly Frame[], category: Category, kind = 
 export function stallFrame(frames: readonly Frame[], category: Category, kind = ''): string {
   const names: string[] = [];
   for (const f of frames) {
-    const name = baseName(f.function);
-    if (ANCHOR.test(name) || /^_*(?:x64|ia32)_sys_|^_*se_sys_|^_*do_sys_/.test(name)) names.push(name);
-    else if (!isGenericFrame(name, category, kind)) names.push(name);
+    const name = titleName(f.function);
+    if (ANCHOR.test(name) || !isGenericFrame(name, category, kind)) names.push(name);
   }
   if (names.length === 0) return '';
   let prev = names[0]!;
   for (const name of names) {
-    if (ANCHOR.test(name)) {
-      for (const p of STALL_STRIP_PREFIXES) if (prev.startsWith(p)) prev = prev.slice(p.length);
-      return prev;
-    }
+    if (ANCHOR.test(name)) return name.includes('smp_call_function') ? 'smp_call_function' : prev;
     prev = name;
   }
   return '';

@@ -35,6 +35,10 @@ export type Locate =
   | 'stack'
   /** lockdep's `…, at: F+0x…` lines (the lock being taken, then the one held), then the stack. */
   | 'at'
+  /** The first `at: F+0x…` line, named as printed (generic or not), else the stack. */
+  | 'at-first'
+  /** The frames after `which became …-unsafe at:` (an irq-safe → irq-unsafe lock order). */
+  | 'became'
   /** The frame after `is trying to release lock` (bad unlock balance), then the stack. */
   | 'release'
   /** A stall: the frame inside the first dispatch point (frames.ts stallFrame). */
@@ -135,29 +139,36 @@ const LOCKDEP =
   /^(?:\[ )?(?:WARNING|INFO|BUG): (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|inconsistent lock state|suspicious RCU usage|held lock freed!|bad unlock balance detected!|lock held when returning to user space!|.+\/-?\d+ still has locks held!|Invalid wait context)/;
 /** Another lockdep header in the 4.x bracketed form (`[ BUG: MAX_LOCKDEP_KEYS too low! ]`, …). */
 const LOCKDEP_BRACKETED = /^\[ (?:BUG|INFO): (.+?)\.? \]\s*$/;
+// Where each names its guilty frame follows syzkaller's lockdep formats.
 const LOCKDEP_KINDS: readonly (readonly [RegExp, string, Locate, string, ReportEnd])[] = [
-  // print_circular_bug_header, print_deadlock_bug, print_irq_inversion_bug, print_bad_irq_dependency
-  [/^possible|IRQ-safe/, 'possible deadlock', 'at', 'lockdep', 'backtrace'],
-  // print_usage_bug
-  [/^inconsistent/, 'inconsistent lock state', 'at', 'lockdep', 'backtrace'],
+  // print_circular_bug_header: the lock being taken, then the one held, then the stack
+  [/^possible circular/, 'possible deadlock', 'at', 'lockdep', 'backtrace'],
+  // print_deadlock_bug, print_irq_inversion_bug: the lock as printed
+  [/^possible (?:recursive|irq)/, 'possible deadlock', 'at-first', '', 'backtrace'],
+  // print_bad_irq_dependency: where the lock became irq-unsafe
+  [/IRQ-safe/, 'possible deadlock', 'became', '', 'backtrace'],
+  // print_usage_bug (4.x `INFO:` form: the lock as printed; later: the stack)
+  [/^inconsistent/, 'inconsistent lock state', 'stack', '', 'backtrace'],
   // kernel/rcu/update.c (4.x: kernel/locking/lockdep.c) lockdep_rcu_suspicious
   [/^suspicious RCU/, 'WARNING: suspicious RCU usage', 'stack', 'rcu', 'backtrace'],
   // print_freed_lock_bug
-  [/^held lock freed/, 'WARNING: held lock freed', 'at', 'lockdep', 'backtrace'],
+  [/^held lock freed/, 'WARNING: held lock freed', 'at-first', '', 'backtrace'],
   // print_unlock_imbalance_bug
   // print_unlock_imbalance_bug: the unlock site is named as printed (release_sock included)
   [/^bad unlock balance/, 'WARNING: bad unlock balance', 'release', '', 'backtrace'],
   // lockdep_sys_exit: the held locks, no stack
-  [/^lock held when returning/, 'WARNING: lock held when returning to user space', 'at', 'lockdep', 'held'],
+  [/^lock held when returning/, 'WARNING: lock held when returning to user space', 'at-first', '', 'held'],
   // debug_check_no_locks_held / print_held_locks_bug
-  [/still has locks held/, 'BUG: still has locks held', 'at', 'lockdep', 'backtrace'],
+  [/still has locks held/, 'BUG: still has locks held', 'at-first', '', 'backtrace'],
   // check_wait_context / print_lock_invalid_wait_context (5.7+)
-  [/^Invalid wait context/, 'BUG: Invalid wait context', 'stack', 'lockdep', 'backtrace'],
+  [/^Invalid wait context/, 'BUG: Invalid wait context', 'stack', 'locking-bug', 'backtrace'],
 ];
-function lockdep(what: string): Header {
+function lockdep(what: string, old = false): Header {
   for (const [re, title, locate, kind, end] of LOCKDEP_KINDS) {
-    if (re.test(what))
-      return h('lockdep', end, { title, locate, kind, stackless: end === 'held', detail: what });
+    if (!re.test(what)) continue;
+    // 4.x `INFO: inconsistent lock state` reports were named after the lock as printed.
+    const at = old && title === 'inconsistent lock state' ? 'at-first' : locate;
+    return h('lockdep', end, { title, locate: at, kind, stackless: end === 'held', detail: what });
   }
   return h('lockdep', 'backtrace', { title: `WARNING: ${what}`, detail: what });
 }
@@ -197,10 +208,10 @@ const STACK_END = /^corrupted stack end detected inside scheduler/;
 /** The title kind of a WARNING, from the file it fires in (syzkaller's per-file WARNING titles). */
 function warningKind(site: string, func: string): Pick<Header, 'title' | 'kind'> {
   const file = site.replace(/:\d+$/, '');
-  if (file === 'lib/refcount.c') return { title: 'WARNING: refcount bug', kind: '' };
+  if (file === 'lib/refcount.c') return { title: 'WARNING: refcount bug', kind: 'refcount' };
   if (file === 'lib/debugobjects.c') return { title: 'WARNING: ODEBUG bug', kind: 'odebug' };
   if (file === 'mm/usercopy.c') return { title: 'WARNING: bad usercopy', kind: 'usercopy' };
-  if (file === 'kernel/locking/lockdep.c') return { title: 'WARNING: locking bug', kind: 'lockdep' };
+  if (file === 'kernel/locking/lockdep.c') return { title: 'WARNING: locking bug', kind: 'locking-bug' };
   if (/^mm\/.*\.c$/.test(file) && /malloc/.test(func))
     return { title: 'WARNING: kmalloc bug', kind: 'kmalloc' };
   return { title: '', kind: '' };
@@ -211,7 +222,7 @@ function kernelBug(site: string): Header {
   if (file === 'mm/usercopy.c')
     return h('kernel-bug', 'trace', { site, title: 'BUG: bad usercopy', kind: 'usercopy' });
   if (file === 'lib/list_debug.c') return h('kernel-bug', 'trace', { site, title: 'BUG: corrupted list' });
-  return h('kernel-bug', 'trace', { site });
+  return h('kernel-bug', 'trace', { site, kind: 'kernel-bug' });
 }
 
 function panic(message: string): Header {
@@ -251,10 +262,23 @@ const dieCategory = (name: string): Category =>
 const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefined])[] = [
   [BAD_PAGE, (m) => h('bad-page-state', 'stack', { detail: m[2]! })],
   [BAD_MAP, () => h('bad-page-map', 'stack')],
-  [KASAN, (m) => h('kasan', 'rule', { detail: m[1]!, func: notInline(m[2] ?? '', m[3]), continues: true })],
-  [KMSAN, (m) => h('kmsan', 'rule', { detail: m[1]!, func: notInline(m[2]!, m[3]), continues: true })],
+  [
+    KASAN,
+    (m) =>
+      h('kasan', 'rule', {
+        detail: m[1]!,
+        func: notInline(m[2] ?? '', m[3]),
+        continues: true,
+        kind: 'kasan',
+      }),
+  ],
+  [
+    KMSAN,
+    (m) =>
+      h('kmsan', 'rule', { detail: m[1]!, func: notInline(m[2]!, m[3]), continues: true, kind: 'kmsan' }),
+  ],
   [KCSAN, (m) => h('kcsan', 'rule', { detail: m[1]!, locate: 'none', stackless: true })],
-  [LOCKDEP, (m) => lockdep(m[1]!)],
+  [LOCKDEP, (m) => lockdep(m[1]!, !m[0].includes('WARNING: '))],
   [
     NON_STATIC_KEY,
     () =>
@@ -289,8 +313,8 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
         stackless: true,
       }),
   ],
-  [LOCKDEP_BRACKETED, (m) => lockdep(m[1]!)],
-  [GUARD_PAGE, () => h('bug', 'trace', { title: 'BUG: stack guard page was hit' })],
+  [LOCKDEP_BRACKETED, (m) => lockdep(m[1]!, true)],
+  [GUARD_PAGE, () => h('bug', 'trace', { title: 'BUG: stack guard page was hit', locate: 'stall' })],
   [SPINLOCK, (m) => h('bug', 'stack', { title: `BUG: spinlock ${m[1]!}`, kind: 'spinlock' })],
   [
     RSS_COUNTER,

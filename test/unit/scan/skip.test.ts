@@ -226,6 +226,39 @@ const KIND_REPORTS: Record<string, (top: string) => string[]> = {
     ' </TASK>',
     '================================================================================',
   ],
+  // kernel/locking/lockdep.c's own WARN_ONs.
+  'locking-bug': (top) => warning(top, 'kernel/locking/lockdep.c:5005'),
+  // lib/refcount.c refcount_warn_saturate and the 4.x checked helpers.
+  refcount: (top) => warning(top, 'lib/refcount.c:28'),
+  // lib/bug.c: a BUG_ON in an skb helper (include/linux/skbuff.h).
+  'kernel-bug': (top) => [
+    '------------[ cut here ]------------',
+    'kernel BUG at net/core/skbuff.c:120!',
+    'invalid opcode: 0000 [#1] PREEMPT SMP NOPTI',
+    'CPU: 1 PID: 77 Comm: t Not tainted 6.1.0 #1',
+    `RIP: 0010:${top}+0x1a/0x40`,
+    ...trace(top),
+    '---[ end trace 0000000000000000 ]---',
+  ],
+  // mm/kasan/report.c (the hardware tag-based mode traps through these on arm64).
+  kasan: (top) => [
+    '==================================================================',
+    `BUG: KASAN: invalid-access in ${top}+0x1a/0x40`,
+    'Read at addr f4ff000002a2d000 by task t/77',
+    'CPU: 1 PID: 77 Comm: t Not tainted 6.1.0 #1',
+    ...trace(top),
+    '==================================================================',
+  ],
+  // mm/kmsan/report.c kmsan_report.
+  kmsan: (top) => [
+    '=====================================================',
+    `BUG: KMSAN: uninit-value in ${top}+0x1a/0x40`,
+    ` ${top}+0x1a/0x40`,
+    ` ${GUILTY}+0x2b/0x90`,
+    '',
+    'CPU: 1 PID: 77 Comm: t Not tainted 6.1.0 #1',
+    '=====================================================',
+  ],
   // kernel/panic.c __stack_chk_fail, 4.x form whose symbol was not found.
   'stack-protector': (top) => [
     'Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ffffffff81a3c4f2',

@@ -190,8 +190,8 @@ describe('guilty frame', () => {
       ' dump_stack_lvl+0x5b/0x77',
       ' </TASK>',
     ];
-    expect(titles(report('dmirror_devmem_alloc_page'))).toEqual([
-      'possible deadlock in dmirror_devmem_alloc_page',
+    expect(titles(report('dmirror_interval_invalidate'))).toEqual([
+      'possible deadlock in dmirror_interval_invalidate',
     ]);
     expect(titles(report('__might_fault'))).toEqual(['possible deadlock in dmirror_fops_unlocked_ioctl']);
   });
