@@ -29,7 +29,8 @@ export const MAX_EXCERPT_CHARS = 12_000;
 // `<IRQ>`, `</TASK>`, 4.x `<EOI>` and `<<EOE>>`; 4.x prints a frame on the same line (` <IRQ>  [<…>] f+0x…`).
 const STACK_MARKER = /^\s*<<?(\/?)([A-Z#][\w#]*)>>?\s*(.*)$/;
 const RIP_LINE = /^(?:RIP|EIP|IP|pc)(?: ?:| )/;
-const TRACE_START = /^Call Trace:/;
+// arm64 prints `Call trace:`.
+const TRACE_START = /^Call [Tt]race:/;
 // lockdep: `ffff… (&lock){+.+.}-{3:3}, at: f+0x1a/0x40` (4.x: `at: [<ffffffff…>] f+0x1a/0x40`).
 // Like syzkaller, an inlined frame (`at: f file.c:12 [inline]`, no offset) is passed over for the
 // next `at:` line, which names the function it was inlined into.

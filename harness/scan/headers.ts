@@ -102,7 +102,7 @@ const h = (
 
 /** Cheap first test: every header starts with one of these. */
 export const HEADER_START =
-  /^(?:BUG[: ]|WARNING: |kernel BUG |Kernel BUG |INFO: |\[ (?:INFO|BUG): |rcu: INFO: |unreferenced object |kmemleak: unreferenced object |kernel stack overflow|watchdog: BUG: |NMI watchdog: |Watchdog detected |Oops|general protection|segment-related|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment|Kernel panic - not syncing|UBSAN: |Unable to handle kernel |PANIC: double fault)/;
+  /^(?:BUG[: ]|WARNING: |kernel BUG |Kernel BUG |INFO: |\[ (?:INFO|BUG): |rcu: INFO: |unreferenced object |kmemleak: unreferenced object |kernel stack overflow|watchdog: BUG: |NMI watchdog: |Watchdog detected |Oops|general protection|segment-related|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment|divide_error|Kernel panic - not syncing|UBSAN: |Unable to handle kernel |PANIC: double fault|Internal error: |unregister_netdevice: waiting|VFS: (?:Busy inodes|Close: file count))/;
 
 const BAD_PAGE = /^BUG: Bad page state in process (.*?) {2}pfn:([0-9a-f]+)/;
 const BAD_MAP = /^BUG: Bad page map in process (.*?) {2}pte:[0-9a-f]+ pmd:[0-9a-f]+/;
@@ -119,7 +119,8 @@ const KERNEL_BUG = /^kernel BUG at (\S+?:\d+)!/;
 const KERNEL_BUG_NOINFO = /^Kernel BUG at (\S+)/;
 // 6.1: "WARNING: CPU: %d PID: %d at %s:%d %pS" or "… at %pS"; later: "WARNING: %s:%d at %pS, CPU#%d: …".
 const WARNING = /^WARNING: CPU: \d+ PID: \d+ at (?:(\S+?:\d+) )?(\S+)/;
-const WARNING_NEW = /^WARNING: (\S+?:\d+) at ([^\s,]+), CPU#\d+/;
+// 6.19+: `WARNING: %s:%d at %pS, CPU#%d: %s/%d` (also without the CPU, or `[…] ` before the file).
+const WARNING_NEW = /^WARNING: (?:\[[^\]]*\] )?(\S+?\.\w+:\d+) at ([^\s,]+)/;
 const WARNING_ANY = /^WARNING: (.+)$/;
 const HUNG = /^INFO: task .+:\d+ blocked for more than \d+ seconds\./;
 // syzkaller's kernels (kernel/hung_task.c patched): a killed task that does not exit.
@@ -127,11 +128,21 @@ const CANT_DIE = /^INFO: task .+:\d+ can't die for more than \d+ seconds\./;
 const RCU = /^(?:rcu: )?INFO: \w+ (?:self-)?detected (?:expedited )?stalls?/;
 const HARD_LOCKUP = /^(?:NMI watchdog: )?Watchdog detected hard LOCKUP on cpu \d+/;
 const DIE =
-  /^(?:Oops: )?(Oops|(?:segment-related )?general protection fault[^:]*|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment overrun|kernel stack overflow \((?:double-fault|page fault)\)): [0-9a-f]{4} \[#\d+\]/;
+  /^(?:Oops: )?(Oops|(?:segment-related )?general protection fault[^:]*|invalid opcode|divide error|stack segment|double fault|int3|bounds|overflow|invalid TSS|segment not present|alignment check|coprocessor segment overrun|divide_error|kernel stack overflow \((?:double-fault|page fault)\)): [0-9a-f]{4} \[#\d+\]/;
 const DOUBLE_FAULT = /^PANIC: double fault/;
 const PANIC = /^Kernel panic - not syncing: ?(.*)$/;
 const UBSAN = /^UBSAN: ([\w -]+?) in (\S+)/;
-const ARM64_FAULT = /^Unable to handle kernel (NULL pointer dereference|paging request) at virtual address/;
+const ARM64_FAULT =
+  /^Unable to handle kernel (NULL pointer dereference|paging request|access to user memory)(?: at virtual address)?/;
+// arch/arm64/kernel/traps.c die(): `Internal error: %s: %016lx [#%d] …`.
+const ARM64_DIE = /^Internal error: .*: [0-9a-f]+ \[#\d+\]/;
+// net/core/dev.c netdev_wait_allrefs: a device whose references never drop.
+const NETDEV_WAIT = /^unregister_netdevice: waiting for \S+ to become free/;
+// fs/super.c generic_shutdown_super and the 4.x file-count check.
+const VFS_BUSY = /^VFS: Busy inodes after unmount/;
+const VFS_CLOSE = /^VFS: Close: file count is 0/;
+// mm/filemap.c unaccount_page_cache_page.
+const BAD_PAGE_CACHE = /^BUG: Bad page cache in process /;
 
 // kernel/locking/lockdep.c. 4.14+ prints `WARNING: …` (some `BUG: …`) under a ===== rule;
 // 4.9–4.13 printed `[ INFO: … ]` / `[ BUG: … ]`, and some `INFO: …`.
@@ -195,8 +206,8 @@ const BAD_STACK = /^WARNING: kernel stack (regs|frame pointer) at [0-9a-f]+ in \
 const GUARD_PAGE = /^BUG: stack guard page was hit at /;
 // kernel/locking/spinlock_debug.c spin_dump / spin_bug.
 const SPINLOCK =
-  /^BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU) on CPU#\d+/;
-// kernel/fork.c check_mm; mm/debug? check_mm: `BUG: Bad rss-counter state mm:%p type:%s val:%ld`.
+  /^BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP) on CPU#\d+/;
+// kernel/fork.c check_mm: `BUG: Bad rss-counter state mm:%p type:%s val:%ld`.
 const RSS_COUNTER = /^BUG: Bad rss-counter state /;
 const NONZERO_MM = /^BUG: non-zero (pgtables_bytes|nr_ptes|nr_pmds) on freeing mm/;
 // fs/dcache.c umount_check.
@@ -236,6 +247,9 @@ function panic(message: string): Header {
       func,
       kind: 'stack-protector',
     });
+  }
+  if (/^kernel stack overflow/.test(message)) {
+    return h('panic', 'panic', { detail: message, title: 'kernel stack overflow', locate: 'stall' });
   }
   if (STACK_END.test(message)) {
     return h('panic', 'panic', {
@@ -315,7 +329,8 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
   ],
   [LOCKDEP_BRACKETED, (m) => lockdep(m[1]!, true)],
   [GUARD_PAGE, () => h('bug', 'trace', { title: 'BUG: stack guard page was hit', locate: 'stall' })],
-  [SPINLOCK, (m) => h('bug', 'stack', { title: `BUG: spinlock ${m[1]!}`, kind: 'spinlock' })],
+  [SPINLOCK, (m) => h('bug', 'stack', { title: `BUG: ${m[1]!} ${m[2]!}`, kind: 'spinlock' })],
+  [BAD_PAGE_CACHE, () => h('bug', 'stack', { title: 'BUG: Bad page cache' })],
   [
     RSS_COUNTER,
     () => h('bug', 'line', { title: 'BUG: Bad rss-counter state', locate: 'none', stackless: true }),
@@ -345,7 +360,13 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
     WARNING,
     (m) => h('warning', 'trace', { site: m[1] ?? '', func: m[2]!, ...warningKind(m[1] ?? '', m[2]!) }),
   ],
-  [WARNING_NEW, (m) => h('warning', 'trace', { site: m[1]!, func: m[2]!, ...warningKind(m[1]!, m[2]!) })],
+  [
+    WARNING_NEW,
+    (m) => {
+      const func = m[2]!.startsWith('0x') ? '' : m[2]!;
+      return h('warning', 'trace', { site: m[1]!, func, ...warningKind(m[1]!, func) });
+    },
+  ],
   [WARNING_ANY, (m) => h('warning', 'stack', { strict: false, detail: m[1]! })],
   [KERNEL_BUG, (m) => kernelBug(m[1]!)],
   [KERNEL_BUG_NOINFO, (m) => h('kernel-bug', 'trace', { detail: m[1]! })],
@@ -365,7 +386,35 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
       }),
   ],
   [DOUBLE_FAULT, () => h('oops', 'trace', { detail: 'double fault', title: 'PANIC: double fault' })],
-  [ARM64_FAULT, (m) => h(m[1] === 'paging request' ? 'page-fault' : 'null-deref', 'trace')],
+  [ARM64_FAULT, (m) => h(m[1] === 'NULL pointer dereference' ? 'null-deref' : 'page-fault', 'trace')],
+  [ARM64_DIE, () => h('oops', 'trace', { die: true, detail: 'Internal error', title: 'Internal error' })],
+  [
+    NETDEV_WAIT,
+    () =>
+      h('bug', 'line', {
+        title: 'unregister_netdevice: waiting for DEV to become free',
+        locate: 'none',
+        stackless: true,
+      }),
+  ],
+  [
+    VFS_BUSY,
+    () =>
+      h('bug', 'line', {
+        title: 'VFS: Busy inodes after unmount (use-after-free)',
+        locate: 'none',
+        stackless: true,
+      }),
+  ],
+  [
+    VFS_CLOSE,
+    () =>
+      h('bug', 'line', {
+        title: 'VFS: Close: file count is zero (use-after-free)',
+        locate: 'none',
+        stackless: true,
+      }),
+  ],
 ];
 
 /** Matches a report header at the start of a message; undefined for every other line. */
@@ -389,7 +438,7 @@ export const LOOSE_PROOF = /^CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: /;
  * lines, stack section markers, registers, and the trailers the kernel prints.
  */
 export const BODY =
-  /^(?:\s|<\/?[A-Z#]\w*>|[A-Z][A-Z0-9]{1,4}: |Code: |Call Trace:|Modules linked in:|Hardware name:|CPU: \d|Workqueue:|irq event stamp:|(?:hard|soft)irqs last|Kernel Offset:|Dumping ftrace|task:|Sending NMI|NMI backtrace|Disabling lock debugging|Rebooting in|Showing all locks|\d+ locks? held by|rcu: |---\[ end|Task dump|RCU |page|head:|memcg:|aops:|raw:|flags:|anon flags|ksm flags|note: |INFO: lockdep|Kernel panic|kmemleak: |backtrace|stack backtrace:)/;
+  /^(?:\s|<\/?[A-Z#]\w*>|[A-Z][A-Z0-9]{1,4}: |Code: |Call [Tt]race:|Modules linked in:|Hardware name:|CPU: \d|Workqueue:|irq event stamp:|(?:hard|soft)irqs last|Kernel Offset:|Dumping ftrace|task:|Sending NMI|NMI backtrace|Disabling lock debugging|Rebooting in|Showing all locks|\d+ locks? held by|rcu: |---\[ end|Task dump|RCU |page|head:|memcg:|aops:|raw:|flags:|anon flags|ksm flags|note: |INFO: lockdep|Kernel panic|kmemleak: |backtrace|stack backtrace:)/;
 
 export const END_TRACE = /^---\[ end trace /;
 export const END_PANIC = /^---\[ end Kernel panic/;
