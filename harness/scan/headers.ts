@@ -113,6 +113,8 @@ const NULL_DEREF =
 const PAGE_FAULT = /^BUG: unable to handle (?:page fault for address|kernel paging request at)/;
 const SOFT_LOCKUP = /^(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s!/;
 const SUPPRESSED = /^BUG: .* messages suppressed/;
+const NOT_A_REPORT =
+  /^(?:BUG: no syscalls can create resource|WARNING: (?:\/etc\/ssh\/moduli does not exist|workqueue cpumask: online intersect|[Tt]he mand mount option|Unsupported flag value|Unprivileged eBPF is enabled|fbcon: Driver '|See https|kernel not compiled with CPU_SRSO))/;
 const SLUB = /^BUG ([\w-]+) \((?:Not tainted|Tainted: [^)]*)\): (.+)$/;
 const BUG_ANY = /^BUG: (.+)$/;
 const KERNEL_BUG = /^kernel BUG at (\S+?:\d+)!/;
@@ -350,6 +352,8 @@ const RULES: readonly (readonly [RegExp, (m: RegExpExecArray) => Header | undefi
   [SLUB, (m) => h('bug', 'stack', { detail: `${m[2]!} (${m[1]!})` })],
   // "BUG: Bad page state: N messages suppressed" is a rate-limit notice, not a report.
   [SUPPRESSED, () => undefined],
+  // Informational lines in a report's words (syzkaller's ignore lists).
+  [NOT_A_REPORT, () => undefined],
   [SOFT_LOCKUP, () => h('soft-lockup', 'stack', { locate: 'stall' })],
   // "scheduling while atomic: comm/pid/0x…": the task is not part of the bug.
   [

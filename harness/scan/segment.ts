@@ -105,6 +105,13 @@ interface Ctx {
 
 const FRAME_LIKE =
   /^(?:kmemleak: )?\s+(?:\? )?(?:\[<[0-9a-f]+>\] )?[A-Za-z_.$][\w.$]*(?:\+0x|\s+\(?[\w./-]+:\d)/;
+/**
+ * Messages that print a dump_stack() of their own (warn_alloc, the OOM killer, fault
+ * injection; syzkaller's infoMessagesWithStack): the CPU line after them does not prove an
+ * earlier loose `BUG:`/`WARNING:` line to be a report.
+ */
+const OWN_STACK_DUMP =
+  /page allocation failure:|invoked oom-killer:|^FAULT_INJECTION: forcing a failure|^vmalloc: allocation failure|FAULT_FLAG_ALLOW_RETRY missing/;
 /** lockdep_print_held_locks: ` #0: ffff… (&lock){+.+.}-{3:3}, at: f+0x…/0x…`. */
 const HELD_LOCK = /^ #\d+: /;
 const STALL_KINDS = new Set(['rcu-stall', 'hard-lockup', 'soft-lockup']);
@@ -295,7 +302,12 @@ export class Segmenter {
     if (!r.header.strict && !r.proven) {
       if (LOOSE_PROOF.test(text)) {
         r.proven = true;
-      } else if (PAGE_DUMP_START.test(text) || RULE.test(text) || isSignificant(text)) {
+      } else if (
+        PAGE_DUMP_START.test(text) ||
+        RULE.test(text) ||
+        isSignificant(text) ||
+        OWN_STACK_DUMP.test(text)
+      ) {
         this.#release(r); // an unproven loose header must not swallow the next report's start
         return false;
       }
