@@ -41,7 +41,8 @@ const BECAME = /which became \S+ at:\s*$/;
 const LAST_FUNCTION = /^\s*last function: ([A-Za-z_][\w.]*)/;
 const KMEMLEAK_PREFIX = /^kmemleak: /;
 const REGISTER = /^(?:[A-Z][A-Z0-9]{1,4}: |Code: )/;
-const KASAN_ACCESS = /^(Read|Write) of size \d+/;
+// mm/kasan/report.c: `Read of size %zu at addr …`; the tag-based modes print `Read at addr …`.
+const KASAN_ACCESS = /^(Read|Write) (?:of size \d+|at addr )/;
 const STALLS = new Set<Category>(['rcu-stall', 'soft-lockup', 'hard-lockup']);
 
 export interface Stack {

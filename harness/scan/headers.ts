@@ -120,7 +120,7 @@ const BUG_ANY = /^BUG: (.+)$/;
 const KERNEL_BUG = /^kernel BUG at (\S+?:\d+)!/;
 const KERNEL_BUG_NOINFO = /^Kernel BUG at (\S+)/;
 // 6.1: "WARNING: CPU: %d PID: %d at %s:%d %pS" or "… at %pS"; later: "WARNING: %s:%d at %pS, CPU#%d: …".
-const WARNING = /^WARNING: CPU: \d+ PID: \d+ at (?:(\S+?:\d+) )?(\S+)/;
+const WARNING = /^WARNING: CPU: \d+ (?:UID: \d+ )?PID: \d+ at (?:(\S+?:\d+) )?(\S+)/;
 // 6.19+: `WARNING: %s:%d at %pS, CPU#%d: %s/%d` (also without the CPU, or `[…] ` before the file).
 const WARNING_NEW = /^WARNING: (?:\[[^\]]*\] )?(\S+?\.\w+:\d+) at ([^\s,]+)/;
 const WARNING_ANY = /^WARNING: (.+)$/;

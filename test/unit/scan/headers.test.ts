@@ -81,6 +81,17 @@ describe('matchHeader', () => {
     ['[ INFO: possible circular locking dependency detected ]', 'lockdep', { title: 'possible deadlock' }],
     ['unreferenced object 0xffff888100e4b000 (size 64):', 'kmemleak', {}],
     ['BUG: KCSAN: data-race in foo / bar', 'kcsan', { stackless: true }],
+    [
+      'WARNING: CPU: 0 UID: 0 PID: 1 at fs/dax.c:404 dax_disassociate_entry+0x4f/0xb0',
+      'warning',
+      { site: 'fs/dax.c:404', func: 'dax_disassociate_entry+0x4f/0xb0' },
+    ],
+    [
+      'WARNING: fs/dax.c:404 at 0xffffffff81234567, CPU#3: t/77',
+      'warning',
+      { site: 'fs/dax.c:404', func: '' },
+    ],
+    ['unregister_netdevice: waiting for lo to become free. Usage count = 2', 'bug', { stackless: true }],
     ['BUG kmalloc-64 (Not tainted): Object already free', 'bug', { strict: true }],
   ];
   for (const [text, category, fields] of cases) {
@@ -105,6 +116,13 @@ describe('matchHeader', () => {
     '# BUG: foo',
     'ok 3 BUG: bar',
     'ACPI: [Firmware Bug]: BIOS _OSI(Linux) query ignored',
+    'WARNING: Unprivileged eBPF is enabled with eIBRS, data leaks possible via Spectre v2 BHB attacks!',
+    'WARNING: The mand mount option has been deprecated and',
+    'INFO: lockdep is turned off.',
+    'INFO: NMI handler (perf_event_nmi_handler) took too long to run: 1.234 msecs',
+    'kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)',
+    'ODEBUG: selftest passed',
+    'BUG: Bad page state: 12 messages suppressed',
     'ACPI BIOS Error (bug): Could not resolve symbol [\\_SB.PCI0.S08], AE_NOT_FOUND',
     'EXT4-fs warning (device pmem0): ext4_multi_mount_protect:319: MMP interval 42 higher than expected',
     'Spectre V2 : WARNING: Unprivileged eBPF is enabled with eIBRS on',
