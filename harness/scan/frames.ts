@@ -131,7 +131,7 @@ export function titleFrame(frames: readonly Frame[], category: Category, kind = 
     // syzkaller groups hangs behind the RTNL and behind RCU grace periods together.
     for (const f of frames) {
       const name = baseName(f.function);
-      if (name.includes('rtnl_lock')) return 'rtnl_lock';
+      if (name.includes('rtnl_lock')) return name;
       if (/synchronize_(?:rcu|srcu|net|sched)/.test(name)) return 'synchronize_rcu';
     }
   }
@@ -145,10 +145,16 @@ export function titleFrame(frames: readonly Frame[], category: Category, kind = 
  * or file operation that looped; '' when the stack reaches no anchor.
  */
 export function stallFrame(frames: readonly Frame[], category: Category, kind = ''): string {
+  // syzkaller's stall skip: the generic list, the kind's, and for RCU stalls `rcu` and the
+  // timer interrupt (not the idle and timer plumbing a title otherwise looks past).
   const names: string[] = [];
   for (const f of frames) {
     const name = titleName(f.function);
-    if (ANCHOR.test(name) || !isGenericFrame(name, category, kind)) names.push(name);
+    const skipped =
+      GENERIC.test(name) ||
+      (kind !== '' && KIND.get(kind)?.test(name) === true) ||
+      (category === 'rcu-stall' && /rcu|apic_timer_interrupt/.test(name));
+    if (ANCHOR.test(name) || !skipped) names.push(name);
   }
   if (names.length === 0) return '';
   let prev = names[0]!;

@@ -156,6 +156,38 @@ describe('guilty frame', () => {
     expect(t).toEqual(['INFO: rcu detected stall in dmirror_fops_unlocked_ioctl']);
   });
 
+  it('a stall on an idle CPU is named inside the idle loop, and a hang behind the RTNL by rtnl_lock', () => {
+    expect(
+      titles([
+        'rcu: INFO: rcu_preempt self-detected stall on CPU',
+        'CPU: 1 PID: 0 Comm: swapper/1 Not tainted 6.1.0 #1',
+        'RIP: 0010:default_idle+0xb/0x10',
+        'Call Trace:',
+        ' <TASK>',
+        ' default_idle_call+0x33/0xe0',
+        ' do_idle+0x1f5/0x270',
+        ' cpu_startup_entry+0x19/0x20',
+        ' start_secondary+0x115/0x130',
+        ' </TASK>',
+      ]),
+    ).toEqual(['INFO: rcu detected stall in do_idle']);
+    expect(
+      titles([
+        'INFO: task kworker/0:1:12 blocked for more than 143 seconds.',
+        '      Not tainted 6.1.0 #1',
+        'task:kworker/0:1     state:D stack:0     pid:12    ppid:2      flags:0x00004000',
+        'Call Trace:',
+        ' <TASK>',
+        ' __schedule+0x6f3/0x8b0',
+        ' schedule+0x5d/0xd0',
+        ' __mutex_lock+0x93/0x7f0',
+        ' rtnl_lock+0x15/0x20',
+        ' linkwatch_event+0xe/0x30',
+        ' </TASK>',
+      ]),
+    ).toEqual(['INFO: task hung in rtnl_lock']);
+  });
+
   it('a 4.x paging request names the function on its IP: line', () => {
     expect(
       titles([
