@@ -185,6 +185,27 @@ function usesRip(header: Header, category: Category): boolean {
   return category === 'bug' && (header.title === '' || header.locate === 'stall');
 }
 
+const PAGE_OWNER = /^page last allocated via /;
+// syzkaller's Bad page skips for the allocation stack: the allocator and page-cache paths.
+const PAGE_OWNER_SKIP =
+  /(?:free|put|get|update|release)_page|free_unref|^_*folio|truncate_inode_pages|page_frag_free|alloc|vmap|page_owner/;
+
+/**
+ * A Bad page state with page_owner on (mm/page_owner.c `page last allocated via …`, then its
+ * stack) is named after the allocation site, as syzkaller does; without it, after the stack.
+ */
+function pageOwnerFrames(texts: readonly string[], category: Category): Frame[] {
+  if (category !== 'bad-page-state') return [];
+  const at = texts.findIndex((t) => PAGE_OWNER.test(t));
+  const out: Frame[] = [];
+  for (let i = at + 1; at !== -1 && i < texts.length; i++) {
+    const f = parseFrame(texts[i]!);
+    if (f === undefined) break;
+    if (!f.questionable && !f.inline && !PAGE_OWNER_SKIP.test(baseName(f.function))) out.push(publicFrame(f));
+  }
+  return out;
+}
+
 /** Frames a report names outside its stacks: lockdep's `at:` lines, the unlock of a bad unlock balance. */
 function locatedFrames(texts: readonly string[], headerIndex: number, locate: Header['locate']): Frame[] {
   const out: Frame[] = [];
@@ -270,7 +291,7 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
     ...(named === undefined ? [] : [named]),
     ...locatedFrames(texts, raw.headerIndex, header.locate),
   ];
-  const candidates = [...located, ...stack.candidates];
+  const candidates = [...located, ...pageOwnerFrames(texts, category), ...stack.candidates];
   let frame: string;
   if (header.locate === 'none') frame = '';
   else if (header.locate === 'at-first' && located.length > 0) frame = titleName(located[0]!.function);
