@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { configError, usageError, ZdhError } from '../errors.ts';
 import type { CellResult, RunSummary } from '../model/result.ts';
 import { interrupted } from '../process/interrupt.ts';
 import { lockRunFolder, writeAtomic } from '../run/run-folder.ts';
 import { sha256 } from '../util/hash.ts';
+import { holdLock } from '../util/lock.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { type GoodJudgement, judgeBad, judgeGood } from './confirm.ts';
 import type { Verdict } from './exit.ts';
@@ -77,19 +77,20 @@ export function readState(dir: string): BisectRecord | null {
 /** Holds the state folder's lock for the whole bisect: one bisect per repository at a time. */
 async function withStateLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(dir, { recursive: true });
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(dir, { realpath: false, stale: 60_000, update: 15_000, retries: 0 });
-  } catch {
-    throw usageError(
-      `another zdh bisect is running on this repository (lock ${dir}.lock)`,
-      'wait for it, or stop it with Ctrl-C; its state can then be resumed or reset',
-    );
-  }
+  // A lost lock ends nothing: the bisect's state is written atomically at every step.
+  const release = await holdLock(dir, {
+    busy: () =>
+      usageError(
+        `another zdh bisect is running on this repository (lock ${dir}.lock)`,
+        'wait for it, or stop it with Ctrl-C; its state can then be resumed or reset',
+      ),
+    onLost: (error) =>
+      process.stderr.write(`zdh: warning: lost the bisect lock ${dir}.lock: ${error.message}\n`),
+  });
   try {
     return await fn();
   } finally {
-    await release().catch(() => {});
+    await release();
   }
 }
 

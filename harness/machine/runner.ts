@@ -15,12 +15,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { BuildRecord } from '../build/types.ts';
 import { configError, usageError } from '../errors.ts';
 import { assembleImage } from '../image/assemble.ts';
 import type { HostTool } from '../image/host-tools.ts';
 import type { ImageFile } from '../image/layout.ts';
+import { holdLock } from '../util/lock.ts';
 import { type AccelChoice, type AccelRequest, chooseAccel } from './accel.ts';
 import { runAttempt } from './attempt.ts';
 import { kernelCmdline } from './cmdline.ts';
@@ -95,25 +95,17 @@ export async function runMachine(opts: RunMachineOptions): Promise<MachineResult
   const runDir = opts.outDir;
   await mkdir(join(runDir, 'steps'), { recursive: true });
   // Two runs in one folder would delete each other's sockets and disks.
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(runDir, {
-      realpath: false,
-      lockfilePath: join(runDir, '.lock'),
-      stale: 60_000,
-      update: 15_000,
-      retries: 0,
-    });
-  } catch {
-    throw usageError(
-      `the run folder ${runDir} is in use by another run`,
-      'give each run its own folder (--out)',
-    );
-  }
+  const release = await holdLock(runDir, {
+    lockfilePath: join(runDir, '.lock'),
+    busy: () =>
+      usageError(`the run folder ${runDir} is in use by another run`, 'give each run its own folder (--out)'),
+    onLost: (error) =>
+      process.stderr.write(`zdh: warning: lost the lock on the run folder ${runDir}: ${error.message}\n`),
+  });
   try {
     return await runLocked(opts, runDir);
   } finally {
-    await release().catch(() => {});
+    await release();
   }
 }
 

@@ -9,8 +9,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
-import { configError, infraError, usageError } from '../errors.ts';
+import { configError, usageError } from '../errors.ts';
+import { holdLock } from '../util/lock.ts';
 
 /**
  * A run's folder. Everything a run produces is streamed here as it happens, so a run
@@ -51,27 +51,18 @@ export async function lockRunFolder(dir: string): Promise<() => Promise<void>> {
   mkdirSync(dir, { recursive: true });
   const lockPath = join(dir, '.lock');
   const pidPath = `${lockPath}.pid`;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(dir, {
-      realpath: false,
-      lockfilePath: lockPath,
-      stale: 60_000,
-      update: 15_000,
-      retries: 0,
-      // The default throws from a timer and crashes zdh mid-run. A lost lock (the event
-      // loop stalled past a minute) ends nothing: the run's results are still wanted.
-      onCompromised: (error: Error) =>
-        process.stderr.write(`zdh: warning: lost the lock on the run folder ${dir}: ${error.message}\n`),
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED')
-      throw infraError(`cannot lock the run folder ${dir}`, { cause: error });
-    throw usageError(
-      `the run folder ${dir} is in use by another run${holder(pidPath)}`,
-      'give each run its own folder (--out); a run that was killed frees its folder within a minute',
-    );
-  }
+  const release = await holdLock(dir, {
+    lockfilePath: lockPath,
+    busy: () =>
+      usageError(
+        `the run folder ${dir} is in use by another run${holder(pidPath)}`,
+        'give each run its own folder (--out); a run that was killed frees its folder within a minute',
+      ),
+    // A lost lock (the event loop stalled past a minute) ends nothing: the run's results
+    // are still wanted.
+    onLost: (error) =>
+      process.stderr.write(`zdh: warning: lost the lock on the run folder ${dir}: ${error.message}\n`),
+  });
   writeFileSync(pidPath, `${process.pid}\n`);
   // proper-lockfile removes .lock when the process exits (a second Ctrl-C); the pid file too.
   const dropPid = (): void => rmSync(pidPath, { force: true });
@@ -79,7 +70,7 @@ export async function lockRunFolder(dir: string): Promise<() => Promise<void>> {
   return async () => {
     process.off('exit', dropPid);
     dropPid();
-    await release().catch(() => {});
+    await release();
   };
 }
 

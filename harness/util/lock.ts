@@ -102,3 +102,39 @@ export async function withLock<T>(
   if (lost.signal.aborted) throw lost.signal.reason;
   return result;
 }
+
+/**
+ * Takes the lock on `target` without waiting and holds it until the returned release is
+ * called: for a folder one process uses for a long time (a run folder, a bisect's state).
+ * A held lock rejects at once with `busy()`. A lock lost while held (the event loop
+ * stalled past `stale`) is reported through `onLost` instead of proper-lockfile's
+ * default, which throws from a timer and crashes zdh.
+ */
+export async function holdLock(
+  target: string,
+  opts: {
+    lockfilePath?: string;
+    busy: () => Error;
+    onLost: (error: Error) => void;
+    staleMs?: number;
+    updateMs?: number;
+  },
+): Promise<() => Promise<void>> {
+  mkdirSync(opts.lockfilePath ? dirname(opts.lockfilePath) : dirname(target), { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(target, {
+      realpath: false,
+      ...(opts.lockfilePath ? { lockfilePath: opts.lockfilePath } : {}),
+      stale: opts.staleMs ?? 60_000,
+      update: opts.updateMs ?? 15_000,
+      retries: 0,
+      onCompromised: opts.onLost,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED')
+      throw infraError(`cannot take the lock ${opts.lockfilePath ?? `${target}.lock`}`, { cause: error });
+    throw opts.busy();
+  }
+  return () => release().catch(() => {});
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { withLock } from '../../../harness/util/lock.ts';
+import { holdLock, withLock } from '../../../harness/util/lock.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -105,4 +105,31 @@ describe('withLock', () => {
     // Free again: taken at once.
     await expect(withLock(path, async () => 2, undefined, { wait: false })).resolves.toBe(2);
   }, 15_000);
+});
+
+describe('holdLock (run folders, bisect state)', () => {
+  it("refuses a held lock at once with the caller's error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zdh-hold-test-'));
+    const busy = () => new Error('in use');
+    const release = await holdLock(dir, { busy, onLost: () => {} });
+    await expect(holdLock(dir, { busy, onLost: () => {} })).rejects.toThrow('in use');
+    await release();
+    await (await holdLock(dir, { busy, onLost: () => {} }))();
+  });
+
+  it('reports a lock lost while held through onLost, never by throwing from a timer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zdh-hold-test-'));
+    const lost: Error[] = [];
+    const release = await holdLock(dir, {
+      busy: () => new Error('in use'),
+      onLost: (e) => lost.push(e),
+      staleMs: 2000,
+      updateMs: 1000,
+    });
+    rmSync(`${dir}.lock`, { recursive: true, force: true });
+    for (let i = 0; i < 50 && lost.length === 0; i++) await sleep(100);
+    await release();
+    expect(lost).toHaveLength(1);
+    expect(uncaught).toEqual([]);
+  }, 20_000);
 });
