@@ -1,3 +1,4 @@
+import { CASE_STATUS, emptyCaseCounts } from './labels.ts';
 import type {
   CaseResult,
   CaseStatus,
@@ -13,7 +14,9 @@ import type {
  * Verdicts derived from the model, in one place: which cases count as failures, when a
  * cell fails, and what a run's status is. The CLI maps RunStatus to an exit code.
  */
-export const FAILING_CASES: ReadonlySet<CaseStatus> = new Set(['fail', 'missing', 'xpass']);
+export const FAILING_CASES: ReadonlySet<CaseStatus> = new Set(
+  (Object.keys(CASE_STATUS) as CaseStatus[]).filter((s) => CASE_STATUS[s].fails),
+);
 
 export function caseFails(c: CaseResult): boolean {
   return FAILING_CASES.has(c.status);
@@ -47,7 +50,7 @@ export function runStatus(cells: readonly CellResult[], interrupted: boolean): R
 export function totals(cells: readonly CellResult[]): Totals {
   const t: Totals = {
     cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 },
-    cases: { pass: 0, fail: 0, skip: 0, missing: 0, xfail: 0, xpass: 0 },
+    cases: emptyCaseCounts(),
     findings: 0,
     distinctFindings: 0,
   };

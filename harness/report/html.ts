@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CASE_STATUS, caseCountParts, caseLabel, countCases } from '../model/labels.ts';
 import type { CaseResult, CaseStatus, CellResult, RunSummary, WorkloadResult } from '../model/result.ts';
 import type { Finding } from '../scan/types.ts';
 import { cleanLine, cleanText, escapeHtml, formatDuration } from './text.ts';
@@ -14,7 +15,6 @@ import {
   judgeStep,
   type Problem,
   problems,
-  type Verdict,
 } from './view.ts';
 
 /**
@@ -50,14 +50,12 @@ function controls(html: string): string {
   });
 }
 
-const CASE_LABEL: Record<CaseStatus, string> = {
-  pass: 'pass',
-  fail: 'fail',
-  skip: 'skip',
-  missing: 'missing',
-  xfail: 'xfail',
-  xpass: 'xpass',
-};
+/** Case counts with the shared labels (model/labels.ts), coloured by what JUnit makes of them. */
+function caseCountsHtml(counts: Record<CaseStatus, number>): string {
+  return caseCountParts(counts)
+    .map((p) => `<span class="n ${CASE_STATUS[p.status].junit}">${p.text}</span>`)
+    .join(' ');
+}
 
 export function renderHtml(summary: RunSummary): string {
   const { run } = summary;
@@ -128,18 +126,10 @@ function glance(summary: RunSummary): string {
       ),
     0,
   );
-  const caseParts = [
-    `<span class="n passed">${c.pass} passed</span>`,
-    c.fail ? `<span class="n failed">${c.fail} failed</span>` : '',
-    c.missing ? `<span class="n failed">${c.missing} missing</span>` : '',
-    c.xpass ? `<span class="n failed">${c.xpass} xpass</span>` : '',
-    c.skip ? `<span class="n skipped">${c.skip} skipped</span>` : '',
-    c.xfail ? `<span class="n skipped">${c.xfail} xfail</span>` : '',
-  ].filter(Boolean);
   const cellCount = summary.cells.length;
   return `<section class="glance" aria-label="at a glance">
 ${tile('Cells', String(cellCount), cellParts.join(' ') || 'none', totals.cells.failed > 0 ? 'bad' : totals.cells.error > 0 ? 'warn' : 'good')}
-${tile('Cases', `${c.pass}<small> passed</small> / ${failing}<small> failing</small>`, caseParts.join(' '), failing > 0 ? 'bad' : 'good')}
+${tile('Cases', `${c.pass}<small> passed</small> / ${failing}<small> failing</small>`, caseCountsHtml(c), failing > 0 ? 'bad' : 'good')}
 ${tile('Kernel findings', String(totals.distinctFindings), totals.findings === 0 ? 'no BUG, WARNING or hang in the kernel log' : `${totals.findings} report${totals.findings === 1 ? '' : 's'} in all cells`, totals.findings > 0 ? 'bad' : 'good')}
 ${tile('Duration', t(formatDuration(summary.run.durationS)), t(`${humanTime(summary.run.startedAt)}`), 'neutral')}
 </section>`;
@@ -236,10 +226,8 @@ function cellsTable(summary: RunSummary): string {
   const rows = summary.cells
     .map((cell) => {
       const cases = cell.workloads.flatMap((w) => w.cases);
-      const passed = cases.filter((c) => c.status === 'pass').length;
-      const failing = cases.filter((c) => judgeCase(cell, c).verdict === 'failed').length;
       const accel = cell.machine.accel ? ` (${t(cell.machine.accel)})` : '';
-      return `<tr><td><span class="badge ${cell.status}">${t(cell.status)}</span></td><td><a href="#${cellAnchor(cell)}">${t(cell.id)}</a></td><td>${t(cell.kernel.release ?? cell.kernel.name)}</td><td>${t(cell.machine.name)}${accel}</td><td>${passed} passed${failing ? `, <b class="failed">${failing} failing</b>` : ''}</td><td>${cell.findings.length || ''}</td><td>${t(formatDuration(cell.durationS))}</td><td>${logLinks(cell)}</td></tr>`;
+      return `<tr><td><span class="badge ${cell.status}">${t(cell.status)}</span></td><td><a href="#${cellAnchor(cell)}">${t(cell.id)}</a></td><td>${t(cell.kernel.release ?? cell.kernel.name)}</td><td>${t(cell.machine.name)}${accel}</td><td>${caseCountsHtml(countCases(cases)) || '<span class="dim">no cases</span>'}</td><td>${cell.findings.length || ''}</td><td>${t(formatDuration(cell.durationS))}</td><td>${logLinks(cell)}</td></tr>`;
     })
     .join('\n');
   return `<section id="cells"><h2>Cells <span class="count">${summary.cells.length}</span></h2>
@@ -309,11 +297,7 @@ function workloadBlock(cell: CellResult, w: WorkloadResult): string {
   const findings = findingsFor(cell, w.name);
   const bad =
     judged.some((x) => x.j.verdict === 'failed') || findings.length > 0 || step?.verdict === 'failed';
-  const counts = (['passed', 'failed', 'skipped', 'error'] as Verdict[])
-    .map((v) => [v, judged.filter((x) => x.j.verdict === v).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([v, n]) => `<span class="n ${v}">${n} ${v}</span>`)
-    .join(' ');
+  const counts = caseCountsHtml(countCases(w.cases));
   const meta = [
     counts || '<span class="dim">no cases</span>',
     findings.length > 0
@@ -327,7 +311,7 @@ function workloadBlock(cell: CellResult, w: WorkloadResult): string {
   const rows = judged
     .map(
       ({ c, j }) =>
-        `<tr class="${j.verdict}"><td><span class="badge ${j.verdict}">${CASE_LABEL[c.status]}</span></td><td class="name">${t(c.name)}</td><td class="dur">${c.durationS === null ? '' : t(formatDuration(c.durationS))}</td><td class="msg">${caseMessage(c, j.message)}</td></tr>`,
+        `<tr class="${j.verdict}"><td><span class="badge ${j.verdict}">${caseLabel(c.status)}</span></td><td class="name">${t(c.name)}</td><td class="dur">${c.durationS === null ? '' : t(formatDuration(c.durationS))}</td><td class="msg">${caseMessage(c, j.message)}</td></tr>`,
     )
     .join('\n');
   const stepNote = step?.message ? `<p class="problem ${step.verdict}">${t(step.message)}</p>` : '';

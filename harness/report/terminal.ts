@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { formatCaseCounts } from '../model/labels.ts';
 import type { CellResult, RunStatus, RunSummary } from '../model/result.ts';
 import { cleanLine, formatDuration } from './text.ts';
 import { findingGroups, problems } from './view.ts';
@@ -58,19 +59,7 @@ export function renderTerminal(summary: RunSummary, opts: TerminalOptions): stri
     `zdh run ${cleanLine(run.id)}${suite}: ${paint(STATUS_COLOUR[run.status], STATUS_WORD[run.status])} in ${formatDuration(run.durationS)}${merged}`,
   );
   out.push(`  cells     ${counts(totals.cells, ['passed', 'failed', 'error', 'interrupted', 'pending'])}`);
-  out.push(
-    `  cases     ${counts(
-      {
-        passed: totals.cases.pass,
-        failed: totals.cases.fail,
-        missing: totals.cases.missing,
-        xpass: totals.cases.xpass,
-        skipped: totals.cases.skip,
-        xfail: totals.cases.xfail,
-      },
-      ['passed', 'failed', 'missing', 'xpass', 'skipped', 'xfail'],
-    )}`,
-  );
+  out.push(`  cases     ${formatCaseCounts(totals.cases)}`);
   out.push(
     `  findings  ${totals.findings === 0 ? 'none' : `${plural(totals.findings, 'report')}, ${totals.distinctFindings} distinct`}`,
   );

@@ -1,3 +1,4 @@
+import { CASE_STATUS } from '../model/labels.ts';
 import type { CaseResult, CellResult, RunSummary, WorkloadResult } from '../model/result.ts';
 import { caseFails } from '../model/status.ts';
 import type { Finding } from '../scan/types.ts';
@@ -38,28 +39,29 @@ export function cellTag(cell: CellResult): string {
 const withReason = (text: string, reason: string | null): string => (reason ? `${text}: ${reason}` : text);
 
 /**
- * One test case. xfail shows as skipped ("expected failure: …"), xpass as a failure; a case
+ * One test case, as JUnit shows it (model/labels.ts CASE_STATUS). xfail shows as skipped ("expected failure: …"), xpass as a failure; a case
  * that never reported is a failure, except in a cell the user interrupted, where it is skipped.
  */
 export function judgeCase(cell: CellResult, c: CaseResult): Judged {
+  const verdict = CASE_STATUS[c.status].junit;
   switch (c.status) {
     case 'pass':
-      return { verdict: 'passed', message: c.message };
+      return { verdict, message: c.message };
     case 'fail':
-      return { verdict: 'failed', message: c.message ?? 'failed' };
+      return { verdict, message: c.message ?? 'failed' };
     case 'skip':
-      return { verdict: 'skipped', message: withReason('skipped', c.message) };
+      return { verdict, message: withReason('skipped', c.message) };
     case 'xfail':
-      return { verdict: 'skipped', message: withReason('expected failure', c.message) };
+      return { verdict, message: withReason('expected failure', c.message) };
     case 'xpass':
       return {
-        verdict: 'failed',
+        verdict,
         message: c.message ? `passed unexpectedly (expected to fail: ${c.message})` : 'passed unexpectedly',
       };
     case 'missing':
       return cellStopped(cell)
         ? { verdict: 'skipped', message: withReason('not reported', c.message ?? 'the run was interrupted') }
-        : { verdict: 'failed', message: withReason('never reported', c.message) };
+        : { verdict, message: withReason('never reported', c.message) };
   }
 }
 
