@@ -34,6 +34,29 @@ function watchdogPipe(): Writable | undefined {
   return watchdog.stdin ?? undefined;
 }
 
+/**
+ * What every long-running subprocess shares: its own process group, killed as a whole on
+ * cancel (the process-wide interrupt, plus the caller's signal) and when zdh exits.
+ */
+function groupOptions(opts: {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}) {
+  const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
+  return {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    reject: false,
+    buffer: false,
+    killDescendants: true,
+    cleanup: true,
+    forceKillAfterDelay: 5000,
+    cancelSignal: AbortSignal.any(signals),
+  } as const;
+}
+
 /** Registers a started subprocess's group with the watchdog until zdh reaps it. */
 function guard<T extends ResultPromise>(sub: T): T {
   const pgid = sub.pid;
@@ -79,23 +102,14 @@ export async function runLogged(
   opts: RunOptions = {},
 ): Promise<RunResult> {
   const started = performance.now();
-  const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
   const keep = opts.keepLines ?? 200;
   const tail: string[] = [];
   const sub = guard(
     execa(file, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      extendEnv: true,
-      reject: false,
+      ...groupOptions(opts),
       all: true,
-      buffer: false,
       stdin: opts.input === undefined ? 'ignore' : 'pipe',
       input: opts.input,
-      killDescendants: true,
-      cleanup: true,
-      forceKillAfterDelay: 5000,
-      cancelSignal: AbortSignal.any(signals),
       ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
     }),
   );
@@ -195,22 +209,13 @@ export function spawnManaged(
   opts: { cwd?: string; env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
 ): ManagedProcess {
   const started = performance.now();
-  const signals = [interruptSignal(), opts.signal].filter((s): s is AbortSignal => s !== undefined);
   const sub = guard(
     execa(file, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      extendEnv: true,
-      reject: false,
-      buffer: false,
+      ...groupOptions(opts),
       stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
       encoding: 'buffer',
-      killDescendants: true,
-      cleanup: true,
-      forceKillAfterDelay: 5000,
-      cancelSignal: AbortSignal.any(signals),
     }),
   );
   // Writing to a QEMU that already exited must not crash zdh.

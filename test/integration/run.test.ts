@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../harness/model/result.ts';
 import { systemNode, zdh } from '../helpers/zdh.ts';
@@ -12,6 +12,32 @@ const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const xsd = join(fixtures, 'junit', 'junit.xsd');
 const readSummary = (dir: string) =>
   JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+
+/** Starts `zdh run` on hmm-stress with `node`, and interrupts it once the guest runs the workload. */
+async function interruptMidRun(
+  node: string,
+  interrupt: (child: ResultPromise) => void,
+  opts: { detached?: boolean } = {},
+) {
+  const out = mkdtempSync(join(tmpdir(), 'zdh-run-int-'));
+  const zdhJs = join(import.meta.dirname, '..', '..', 'bin', 'zdh.js');
+  const child = execa(node, [zdhJs, 'run', '--suite', 'smoke', '--workload', 'hmm-stress', '--out', out], {
+    reject: false,
+    stdin: 'ignore',
+    ...opts,
+  });
+  await new Promise<void>((resolve) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      if (/guest ready|step hmm-stress|booting/.test(d.toString())) resolve();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 4000));
+  interrupt(child);
+  return { out, res: await child };
+}
+
+const qemuUnder = async (out: string): Promise<string> =>
+  (await execa('pgrep', ['-f', `qemu-system.*${out}`], { reject: false })).stdout.trim();
 
 async function xmllint(file: string): Promise<string> {
   const res = await execa('xmllint', ['--noout', '--schema', xsd, file], { reject: false });
@@ -116,70 +142,25 @@ describe('zdh run (real guests)', () => {
   });
 
   it('stops cleanly on Ctrl-C: QEMU killed, results so far written and marked interrupted', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'zdh-run-int-'));
-    const child = execa(
-      process.execPath,
-      [
-        join(import.meta.dirname, '..', '..', 'bin', 'zdh.js'),
-        'run',
-        '--suite',
-        'smoke',
-        '--workload',
-        'hmm-stress',
-        '--out',
-        out,
-      ],
-      { reject: false, stdin: 'ignore' },
-    );
-    // Interrupt once the guest is running its workload.
-    await new Promise<void>((resolve) => {
-      child.stderr?.on('data', (d: Buffer) => {
-        if (/guest ready|step hmm-stress|booting/.test(d.toString())) resolve();
-      });
-    });
-    await new Promise((r) => setTimeout(r, 4000));
-    child.kill('SIGINT');
-    const res = await child;
+    const { out, res } = await interruptMidRun(process.execPath, (child) => child.kill('SIGINT'));
     expect(res.exitCode).toBe(130);
     const summary = readSummary(out);
     expect(summary.run.status).toBe('interrupted');
     expect(summary.cells[0]!.status).toBe('interrupted');
     expect(existsSync(join(out, 'junit.xml'))).toBe(true);
-    const qemu = await execa('pgrep', ['-f', `qemu-system.*${out}`], { reject: false });
-    expect(qemu.stdout.trim()).toBe('');
+    expect(await qemuUnder(out)).toBe('');
   });
 
   it("counts one Ctrl-C to the launcher's process group once: interrupted results are written", async () => {
     // The terminal signals the whole foreground group: under Debian's Node 20 that is the
     // launcher and the Node 24 zdh it started, and the launcher passes its copy on too.
-    const out = mkdtempSync(join(tmpdir(), 'zdh-run-int-group-'));
-    const child = execa(
-      systemNode(),
-      [
-        join(import.meta.dirname, '..', '..', 'bin', 'zdh.js'),
-        'run',
-        '--suite',
-        'smoke',
-        '--workload',
-        'hmm-stress',
-        '--out',
-        out,
-      ],
-      { reject: false, stdin: 'ignore', detached: true },
-    );
-    await new Promise<void>((resolve) => {
-      child.stderr?.on('data', (d: Buffer) => {
-        if (/guest ready|step hmm-stress|booting/.test(d.toString())) resolve();
-      });
+    const { out, res } = await interruptMidRun(systemNode(), (child) => process.kill(-child.pid!, 'SIGINT'), {
+      detached: true,
     });
-    await new Promise((r) => setTimeout(r, 4000));
-    process.kill(-child.pid!, 'SIGINT');
-    const res = await child;
     expect(res.exitCode).toBe(130);
     const summary = readSummary(out);
     expect(summary.run.status).toBe('interrupted');
     expect(existsSync(join(out, 'junit.xml'))).toBe(true);
-    const qemu = await execa('pgrep', ['-f', `qemu-system.*${out}`], { reject: false });
-    expect(qemu.stdout.trim()).toBe('');
+    expect(await qemuUnder(out)).toBe('');
   });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { defaultKernelSpec } from '../../../harness/build/kernel-spec.ts';
 import type { CellResult, RunSummary } from '../../../harness/model/result.ts';
 import { silentProgress } from '../../../harness/progress/progress.ts';
 import { lockRunFolder } from '../../../harness/run/run-folder.ts';
+import { gitIn } from '../../helpers/git.ts';
 import { clean, withFinding } from './helpers.ts';
 
 // The driver against real git (a toy repository of 13 commits) with the build and boot
@@ -28,17 +28,7 @@ let repo: string;
 let ids: string[];
 
 function git(args: string[], cwd = repo): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  }).trim();
+  return gitIn(cwd, args);
 }
 
 const sel = (over: Partial<Selection> = {}): Selection => ({

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bisectStart, rangeSize } from '../../../harness/bisect/git.ts';
+import { gitIn } from '../../helpers/git.ts';
 
 // zdh's bare clone lives in the cache, and the cache can sit inside a checkout (a CI
 // job's project folder). With the clone damaged, git must fail, not walk up into that
@@ -12,18 +12,7 @@ describe('git in zdh`s bisect clone, inside another repository', () => {
   let root: string;
   let parent: string;
   const commits: string[] = [];
-  const git = (...args: string[]): string =>
-    execFileSync('git', args, {
-      cwd: parent,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
+  const git = (...args: string[]): string => gitIn(parent, args);
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'zdh-bisect-git-'));

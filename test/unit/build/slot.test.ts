@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -18,6 +17,7 @@ import type { Patch } from '../../../harness/patch/expand.ts';
 import { resolveGit } from '../../../harness/source/git.ts';
 import type { ResolvedSource } from '../../../harness/source/types.ts';
 import { sha256 } from '../../../harness/util/hash.ts';
+import { gitIn } from '../../helpers/git.ts';
 
 // prepareSlot against real files, real `cp` and real GNU patch: a tiny "unpacked tarball"
 // (a Makefile and one source file) stands in for the kernel source.
@@ -127,18 +127,7 @@ describe('prepareSlot on a plain tree', () => {
 // git must never walk up from zdh's own clone into a repository around it: the cache
 // can sit inside a checkout (a CI job's project folder).
 describe('git in a build slot whose .git is damaged, inside another repository', () => {
-  const git = (cwd: string, ...args: string[]): string =>
-    execFileSync('git', args, {
-      cwd,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
+  const git = (cwd: string, ...args: string[]): string => gitIn(cwd, args);
   let parent: string;
   let parentHead: string;
 
