@@ -100,6 +100,7 @@ export function renderTerminal(summary: RunSummary, opts: TerminalOptions): stri
     out.push(`  report.html   ${cleanLine(opts.paths.html)}`);
     out.push(`  junit.xml     ${cleanLine(opts.paths.junit)}`);
     out.push(`  summary.json  ${cleanLine(opts.paths.summary)}`);
+    out.push(`  kcidb.json    ${cleanLine(opts.paths.kcidb)}`);
   }
   for (const cell of summary.cells.filter(noteworthy)) {
     if (cell.artifacts.console) out.push(`  console.log   ${cut(cell.id)}  ${at(cell.artifacts.console)}`);

@@ -8,10 +8,10 @@ import { renderTerminal } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write-all.ts';
 import { projectRoot } from '../../util/paths.ts';
 import type { RegisterCommand } from './index.ts';
-import { colour, runFolder } from './report.ts';
+import { colour, kcidbOriginOption, runFolder } from './report.ts';
 
 /**
- * `zdh merge [--out DIR] RUN_DIR...`: one junit.xml, summary.json and report.html for
+ * `zdh merge [--out DIR] RUN_DIR...`: one junit.xml, summary.json, report.html and kcidb.json for
  * several runs (shards of a suite, parts of a matrix run on different hosts); the rules are
  * in report/merge.ts and docs/reports.md. Prints the merged summary and exits by the merged
  * run's status, like `zdh report`.
@@ -20,18 +20,19 @@ export const registerMerge: RegisterCommand = (program, result) =>
   program
     .command('merge')
     .description(
-      'merge run folders (shards, parts of a matrix) into one junit.xml, summary.json and report.html',
+      'merge run folders (shards, parts of a matrix) into one junit.xml, summary.json, report.html and kcidb.json',
     )
     .argument(
       '<run-dir...>',
       'run folders (or their summary.json files), in the order their cells are listed',
     )
     .option('--out <dir>', 'folder for the merged reports', 'merged')
-    .action((runDirs: string[], opts: { out: string }) => {
-      result.code = merge(runDirs, opts.out);
+    .addOption(kcidbOriginOption())
+    .action((runDirs: string[], opts: { out: string; kcidbOrigin: string }) => {
+      result.code = merge(runDirs, opts.out, opts.kcidbOrigin);
     });
 
-export function merge(args: readonly string[], outArg: string): number {
+export function merge(args: readonly string[], outArg: string, kcidbOrigin?: string): number {
   const dirs = args.map(runFolder);
   const out = resolve(outArg);
   if (dirs.includes(out)) {
@@ -47,7 +48,7 @@ export function merge(args: readonly string[], outArg: string): number {
     toolVersion: toolVersion(),
   });
   for (const note of notes) process.stderr.write(`zdh merge: ${note}\n`);
-  const paths = writeReports(summary, out);
+  const paths = writeReports(summary, out, { kcidbOrigin });
   process.stdout.write(renderTerminal(summary, { tty: colour(), paths, runDir: out }));
   return RUN_EXIT_CODE[summary.run.status];
 }

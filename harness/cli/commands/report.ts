@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { Option } from 'commander';
 import { usageError } from '../../errors.ts';
 import { finalise, RUN_EXIT_CODE } from '../../model/status.ts';
+import { DEFAULT_KCIDB_ORIGIN, validOrigin } from '../../report/kcidb.ts';
 import { readRunSummary, SUMMARY_FILE } from '../../report/summary-json.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write-all.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
- * `zdh report RUN_DIR`: renders junit.xml, summary.json and report.html again from the run
+ * `zdh report RUN_DIR`: renders junit.xml, summary.json, report.html and kcidb.json again from the run
  * folder's summary.json (derived fields recomputed), prints the terminal summary and exits
  * by the run's status: 0 passed, 1 failed, 2 error, 130 interrupted (model/status.ts).
  */
@@ -16,17 +18,36 @@ export const registerReport: RegisterCommand = (program, result) =>
   program
     .command('report')
     .description(
-      'render junit.xml, summary.json and report.html again from a saved run, and print its summary',
+      'render junit.xml, summary.json, report.html and kcidb.json again from a saved run, and print its summary',
     )
     .argument('<run-dir>', 'a run folder (the one holding summary.json), or its summary.json')
-    .action((runDir: string) => {
-      result.code = report(runDir);
+    .addOption(kcidbOriginOption())
+    .action((runDir: string, opts: { kcidbOrigin: string }) => {
+      result.code = report(runDir, opts.kcidbOrigin);
     });
 
-export function report(arg: string): number {
+/** `--kcidb-origin NAME`, shared by run, report and merge: the origin of every id in kcidb.json. */
+export function kcidbOriginOption(): Option {
+  return new Option(
+    '--kcidb-origin <name>',
+    'KCIDB origin for the ids in kcidb.json (the name KernelCI gave your CI system)',
+  )
+    .default(DEFAULT_KCIDB_ORIGIN)
+    .argParser((v: string) => {
+      if (!validOrigin(v)) {
+        throw usageError(
+          `--kcidb-origin "${v}" is not a KCIDB origin`,
+          'use lower-case letters, digits and _ (e.g. my_lab)',
+        );
+      }
+      return v;
+    });
+}
+
+export function report(arg: string, kcidbOrigin: string = DEFAULT_KCIDB_ORIGIN): number {
   const dir = runFolder(arg);
   const summary = finalise(readRunSummary(dir));
-  const paths = writeReports(summary, dir);
+  const paths = writeReports(summary, dir, { kcidbOrigin });
   process.stdout.write(renderTerminal(summary, { tty: colour(), paths, runDir: dir }));
   return RUN_EXIT_CODE[summary.run.status];
 }

@@ -16,6 +16,7 @@ import { expandMatrix, parseShard, shardCells } from '../../suite/matrix.ts';
 import { loadSuite, type Suite, shippedSuites } from '../../suite/suite.ts';
 import { VERSION } from '../main.ts';
 import type { RegisterCommand } from './index.ts';
+import { kcidbOriginOption } from './report.ts';
 
 interface RunFlags {
   suite: string;
@@ -29,6 +30,7 @@ interface RunFlags {
   config?: string[];
   repeat?: number;
   json?: boolean;
+  kcidbOrigin: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -60,6 +62,7 @@ export const registerRun: RegisterCommand = (program, result) => {
     )
     .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positive))
     .option('--json', 'print summary.json on stdout at the end')
+    .addOption(kcidbOriginOption())
     .action(async (flags: RunFlags) => {
       const progress = createProgress();
       const suite = narrow(loadSuite(flags.suite), flags);
@@ -90,7 +93,7 @@ export const registerRun: RegisterCommand = (program, result) => {
         progress,
         toolVersion: VERSION,
         qemuVersion,
-        onSummary: (s) => writeReports(s, runDir),
+        onSummary: (s) => writeReports(s, runDir, { kcidbOrigin: flags.kcidbOrigin }),
       });
       progress.done();
       // Written by the run's last onSummary, while it still held the folder.

@@ -8,7 +8,7 @@ import { registerMerge } from '../../../harness/cli/commands/merge.ts';
 import { registerReport } from '../../../harness/cli/commands/report.ts';
 import { ZdhError } from '../../../harness/errors.ts';
 import { readSummary } from '../../../harness/report/summary-json.ts';
-import { scratch, validateJUnit } from './helpers.ts';
+import { kcidbErrors, scratch, validateJUnit } from './helpers.ts';
 
 async function zdh(
   register: RegisterCommand,
@@ -60,6 +60,28 @@ describe('zdh report RUN_DIR', () => {
     await validateJUnit([join(run(name), 'junit.xml')]);
   });
 
+  it('writes kcidb.json with the --kcidb-origin given (default zdh)', async () => {
+    await zdh(registerReport, ['report', run('failing')]);
+    const plain = JSON.parse(readFileSync(join(run('failing'), 'kcidb.json'), 'utf8'));
+    expect(plain.checkouts[0].id).toMatch(/^zdh:/);
+    const r = await zdh(registerReport, ['report', '--kcidb-origin', 'my_lab', run('failing')]);
+    expect(r.code).toBe(1);
+    const d = JSON.parse(readFileSync(join(run('failing'), 'kcidb.json'), 'utf8'));
+    expect(kcidbErrors(d)).toEqual([]);
+    expect(
+      d.tests.every(
+        (t: { id: string; origin: string }) => t.id.startsWith('my_lab:') && t.origin === 'my_lab',
+      ),
+    ).toBe(true);
+    expect(r.stdout).toContain(`  kcidb.json    ${run('failing')}/kcidb.json`);
+  });
+
+  it('refuses a --kcidb-origin KCIDB would not accept, as a usage error', async () => {
+    const r = await zdh(registerReport, ['report', '--kcidb-origin', 'My Lab', run('passing')]);
+    expect((r.error as ZdhError).kind).toBe('usage');
+    expect((r.error as ZdhError).message).toContain('--kcidb-origin');
+  });
+
   it('accepts the summary.json itself', async () => {
     const r = await zdh(registerReport, ['report', join(run('passing'), 'summary.json')]);
     expect(r.code).toBe(0);
@@ -108,6 +130,18 @@ describe('zdh merge [--out DIR] RUN_DIR...', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
       'href="../shard-2/cells/next%40tcg-pmem%231/console.log"',
     );
+    const kcidb = JSON.parse(readFileSync(join(out, 'kcidb.json'), 'utf8'));
+    expect(kcidbErrors(kcidb)).toEqual([]);
+    expect(kcidb.tests.length).toBe(xml.match(/<testcase\b/g)?.length);
+    expect(kcidb.tests[0].id).toContain(s.run.id);
+  });
+
+  it('takes --kcidb-origin too', async () => {
+    const out = join(runs.dir, 'merged-origin');
+    const r = await zdh(registerMerge, ['merge', '--out', out, '--kcidb-origin', 'lab_2', run('shard-1')]);
+    expect(r.code).toBe(0);
+    const kcidb = JSON.parse(readFileSync(join(out, 'kcidb.json'), 'utf8'));
+    expect(kcidb.builds.every((b: { id: string }) => b.id.startsWith('lab_2:'))).toBe(true);
   });
 
   it('reports duplicates it dropped on stderr', async () => {

@@ -1,6 +1,7 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { RunSummary } from '../../../harness/model/result.ts';
 import { runCapture } from '../../../harness/process/run.ts';
 import { readRunSummary } from '../../../harness/report/summary-json.ts';
@@ -87,3 +88,37 @@ export const hostileString: fc.Arbitrary<string> = fc
 /** Code points XML 1.0 does not allow in a document (as a regex over UTF-16). */
 export const XML_ILLEGAL =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The KCIDB I/O schema v5.3 as shipped beside the clone (../shared/reference/kcidb), compiled
+ * with ajv (the schema is draft-07 with `$defs`). ajv has no built-in formats; the three the
+ * schema names are checked here: `uri` (absolute, with a scheme), `date-time` (RFC 3339) and
+ * `email`.
+ */
+export const kcidbSchemaFile = join(
+  projectRoot,
+  '..',
+  'shared',
+  'reference',
+  'kcidb',
+  'kcidb-io.schema.v5.3.json',
+);
+
+let kcidbValidate: ValidateFunction | undefined;
+
+/** ajv's complaints about a KCIDB document, or [] when it is valid. */
+export function kcidbErrors(data: unknown): string[] {
+  if (!kcidbValidate) {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    ajv.addFormat('uri', (s: string) => /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/.test(s) && URL.canParse(s));
+    ajv.addFormat(
+      'date-time',
+      (s: string) =>
+        /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)$/.test(s) &&
+        !Number.isNaN(Date.parse(s)),
+    );
+    ajv.addFormat('email', (s: string) => /^[^\s@]+@[^\s@]+$/.test(s));
+    kcidbValidate = ajv.compile(JSON.parse(readFileSync(kcidbSchemaFile, 'utf8')));
+  }
+  return kcidbValidate(data) ? [] : (kcidbValidate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}

@@ -4,13 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../../harness/report/atomic.ts';
 import { readRunSummary, readSummary } from '../../../harness/report/summary-json.ts';
 import { writeReports } from '../../../harness/report/write-all.ts';
-import { scratch, validateJUnit } from './helpers.ts';
+import { kcidbErrors, scratch, validateJUnit } from './helpers.ts';
 
 const runs = scratch('failing', 'interrupted');
 afterAll(() => runs.cleanup());
 
 describe('writeReports', () => {
-  it('writes summary.json, junit.xml and report.html into the run folder and returns their paths', async () => {
+  it('writes summary.json, junit.xml, report.html and kcidb.json into the run folder and returns their paths', async () => {
     const dir = join(runs.dir, 'failing');
     const summary = readRunSummary(dir);
     const paths = writeReports(summary, dir);
@@ -18,6 +18,7 @@ describe('writeReports', () => {
       junit: join(dir, 'junit.xml'),
       summary: join(dir, 'summary.json'),
       html: join(dir, 'report.html'),
+      kcidb: join(dir, 'kcidb.json'),
     });
     expect(readSummary(paths.summary)).toEqual({ ...summary, run: { ...summary.run, dir } });
     expect(readFileSync(paths.html, 'utf8')).toContain('<h3>INFO: task hung in memunmap_pages</h3>');
@@ -25,7 +26,26 @@ describe('writeReports', () => {
     expect(xml).toContain(`[[ATTACHMENT|${dir}/cells/6.1@q35-pmem#1/console.log]]`);
     expect(xml).toContain('[    0.370200] zdh: step begin pmem-fsdax');
     await validateJUnit([paths.junit]);
-    expect(readdirSync(dir).sort()).toEqual(['cells', 'junit.xml', 'report.html', 'summary.json']);
+    const kcidb = JSON.parse(readFileSync(paths.kcidb, 'utf8'));
+    expect(kcidbErrors(kcidb)).toEqual([]);
+    expect(kcidb.tests.length).toBe(xml.match(/<testcase\b/g)?.length);
+    // Excerpts quote the console as JUnit does.
+    expect(JSON.stringify(kcidb)).toContain('zdh: step begin pmem-fsdax');
+    expect(readdirSync(dir).sort()).toEqual([
+      'cells',
+      'junit.xml',
+      'kcidb.json',
+      'report.html',
+      'summary.json',
+    ]);
+  });
+
+  it('puts the KCIDB origin it is given on every id', () => {
+    const dir = join(runs.dir, 'interrupted');
+    const paths = writeReports(readRunSummary(dir), dir, { kcidbOrigin: 'my_lab' });
+    const kcidb = JSON.parse(readFileSync(paths.kcidb, 'utf8'));
+    expect(kcidb.tests[0].id.startsWith('my_lab:')).toBe(true);
+    expect(kcidb.builds[0].origin).toBe('my_lab');
   });
 
   it('records the folder it wrote to as run.dir', () => {
