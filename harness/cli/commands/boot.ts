@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
+import { buildKernel } from '../../build/build-kernel.ts';
+import type { KernelSpec } from '../../build/kernel-spec.ts';
 import { resolveBuild } from '../../build/resolve.ts';
 import type { BuildRecord } from '../../build/types.ts';
 import { usageError } from '../../errors.ts';
@@ -9,10 +11,11 @@ import type { MachineProfile } from '../../machine/profile-rules.ts';
 import { type MachineResult, runMachine } from '../../machine/runner.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
 import { exitCodeFor } from '../exit-codes.ts';
+import { addKernelOptions, hasKernelFlags, type KernelFlags, kernelSpecFromFlags } from '../kernel-flags.ts';
 import type { RegisterCommand } from './index.ts';
 
-/** The options `zdh boot` and `zdh shell` share. */
-export interface MachineFlags {
+/** The options `zdh boot` and `zdh shell` share: a built kernel, or what to build, and the machine. */
+export interface MachineFlags extends KernelFlags {
   kernel?: string;
   machine?: string;
   accel?: 'kvm' | 'tcg';
@@ -21,11 +24,12 @@ export interface MachineFlags {
 }
 
 export function addMachineOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--kernel <build>',
-      'a build folder or cache key from `zdh build` (default: the default build, built if needed)',
-    )
+  cmd.option(
+    '--kernel <build>',
+    'a build folder or cache key from `zdh build` (default: the default build, built if needed)',
+  );
+  // Or what to build (a cache hit returns at once): the same flags as `zdh build`.
+  return addKernelOptions(cmd)
     .option(
       '--machine <name|file>',
       'a profile in configs/machines (default: default) or a path to a .yaml file',
@@ -50,14 +54,29 @@ export function defaultRunDir(command: string): string {
   return join(process.cwd(), '.zdh', 'runs', `${command}-${stamp}-${rand}`);
 }
 
-/** Loads the profile first (a bad profile fails before any build), then the kernel. */
+/**
+ * Checks the flags, loads the profile (a bad profile fails before any build), then the
+ * kernel: --kernel's build, or the build the kernel flags describe (built, or a cache hit).
+ */
 export async function prepareMachine(
   flags: MachineFlags,
   progress: Progress,
 ): Promise<{ profile: MachineProfile; build: BuildRecord }> {
+  const spec = machineKernelSpec(flags);
   const profile = loadProfile(flags.machine);
-  const build = await resolveBuild(flags.kernel, { progress });
+  const build = spec ? await buildKernel(spec, { progress }) : await resolveBuild(flags.kernel, { progress });
   return { profile, build };
+}
+
+/** The kernel to build for `zdh boot`/`zdh shell`, or undefined for --kernel (or the default build). */
+export function machineKernelSpec(flags: MachineFlags): KernelSpec | undefined {
+  if (!hasKernelFlags(flags)) return undefined;
+  if (flags.kernel !== undefined)
+    throw usageError(
+      '--kernel names a finished build; it does not go with --tarball, --tree, --git, --spec, --base, --patches or --config',
+      'give either --kernel or the flags of the kernel to build',
+    );
+  return kernelSpecFromFlags(flags);
 }
 
 /** How a machine run maps to the process exit code; `guestStatus` is used when the run is done. */

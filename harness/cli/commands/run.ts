@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Option } from 'commander';
+import { defaultKernelSpec } from '../../build/kernel-spec.ts';
 import { usageError } from '../../errors.ts';
 import { LAYER } from '../../kconfig/fragments.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
@@ -12,13 +13,15 @@ import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultJobs, orchestrate } from '../../run/orchestrate.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
+import type { SourceSpec } from '../../source/types.ts';
 import { expandMatrix, parseShard, shardCells } from '../../suite/matrix.ts';
 import { loadSuite, type Suite, shippedSuites } from '../../suite/suite.ts';
+import { addSourceOptions, applySourceFlags, type SourceFlags, sourceFromFlags } from '../kernel-flags.ts';
 import { VERSION } from '../main.ts';
 import type { RegisterCommand } from './index.ts';
 import { kcidbOriginOption } from './report.ts';
 
-interface RunFlags {
+interface RunFlags extends SourceFlags {
   suite: string;
   out?: string;
   jobs?: number;
@@ -60,7 +63,9 @@ export const registerRun: RegisterCommand = (program, result) => {
       'add a kconfig fragment to every kernel (repeatable; overrides the suite)',
       collect,
     )
-    .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positive))
+    .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positive));
+  // --tarball/--tree/--git replace the suite's kernels with that one; --base applies to every kernel.
+  addSourceOptions(cmd)
     .option('--json', 'print summary.json on stdout at the end')
     .addOption(kcidbOriginOption())
     .action(async (flags: RunFlags) => {
@@ -107,14 +112,33 @@ export const registerRun: RegisterCommand = (program, result) => {
   return cmd;
 };
 
-/** Command-line narrowing and extension of a suite, without editing it. */
+/**
+ * Command-line narrowing and extension of a suite, without editing it. A source flag
+ * (--tarball, --tree, --git) replaces the suite's kernels with that one kernel, on the
+ * default configuration; the matrix's machines, workloads and repeats stay.
+ */
 export function narrow(
   suite: Suite,
-  f: Pick<RunFlags, 'workload' | 'machine' | 'patches' | 'config' | 'repeat'>,
+  f: Pick<RunFlags, 'workload' | 'machine' | 'patches' | 'config' | 'repeat'> & SourceFlags,
 ): Suite {
+  const source = sourceFromFlags(f);
+  const kernels = source
+    ? [{ name: kernelNameFor(source), spec: applySourceFlags(defaultKernelSpec(), f) }]
+    : suite.kernels.map((k) => ({ ...k, spec: applySourceFlags(k.spec, f) }));
+  const name = kernels[0]?.name;
   return {
     ...suite,
-    kernels: suite.kernels.map((k) => ({
+    // The one kernel runs on every machine any of the suite's kernels was included on; an
+    // exclude that named one of the suite's kernels does not apply to it.
+    matrix: source
+      ? {
+          include: suite.matrix.include
+            ? suite.matrix.include.map((p) => (p.kernel === undefined ? p : { ...p, kernel: name }))
+            : null,
+          exclude: suite.matrix.exclude.filter((p) => p.kernel === undefined),
+        }
+      : suite.matrix,
+    kernels: kernels.map((k) => ({
       ...k,
       spec: {
         ...k.spec,
@@ -131,6 +155,18 @@ export function narrow(
       : suite.workloads,
     repeats: f.repeat ?? suite.repeats,
   };
+}
+
+/** A short name for a kernel from the command line: the tarball's, tree's or repository's name (and the ref). */
+export function kernelNameFor(source: SourceSpec): string {
+  switch (source.kind) {
+    case 'tarball':
+      return basename(source.path).replace(/\.tar(\.\w+)?$|\.tgz$/, '');
+    case 'tree':
+      return basename(source.path);
+    case 'git':
+      return `${basename(source.repo)}@${source.ref}`;
+  }
 }
 
 function positive(v: string): number {
