@@ -62,7 +62,7 @@ export interface KcidbCheckout {
   git_repository_url?: string;
   git_commit_hash?: string;
   git_commit_name?: string;
-  patchset_hash: string;
+  patchset_hash?: string;
   start_time?: string;
   valid?: boolean;
   comment?: string;
@@ -398,7 +398,7 @@ function checkout(id: string, origin: string, k: KernelInfo, startedAt: string):
   const c: KcidbCheckout = {
     id,
     origin,
-    patchset_hash: patchsetHash(k.patches.map((p) => p.sha256)),
+
     comment: text(
       `${k.name}: ${k.source.kind} ${k.source.location}${k.source.ref ? ` ${k.source.ref}` : ''}`,
     ),
@@ -411,6 +411,9 @@ function checkout(id: string, origin: string, k: KernelInfo, startedAt: string):
       patches: k.patches.map((p) => ({ name: p.name, sha256: p.sha256 })),
     }),
   };
+  // A cell whose build never ran knows its patches by name only: no hash rather than a wrong one.
+  const shas = k.patches.map((p) => p.sha256);
+  if (shas.every((h) => /^[0-9a-f]{64}$/.test(h))) c.patchset_hash = patchsetHash(shas);
   if (startedAt) c.start_time = startedAt;
   if (k.source.kind === 'git') {
     if (/^https:\/\/[^\s]+$/.test(k.source.location)) c.git_repository_url = k.source.location;

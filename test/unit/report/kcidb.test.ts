@@ -112,6 +112,23 @@ describe('renderKcidb: checkouts and builds', () => {
     expect(patchsetHash([])).toBe('');
   });
 
+  it('leave the patchset hash out when a patch is known by name only (its build never ran)', () => {
+    const s = loadFixture('errored');
+    const unbuilt = finalise({
+      ...s,
+      cells: s.cells.map((c) => ({
+        ...c,
+        kernel: { ...c.kernel, patches: c.kernel.patches.map((p) => ({ ...p, sha256: '' })) },
+      })),
+    });
+    const d = renderKcidb(unbuilt);
+    expect(kcidbErrors(d)).toEqual([]);
+    expect(d.checkouts.map((c) => c.patchset_hash)).toEqual([undefined, undefined]);
+    expect(d.checkouts[0]?.misc['patches']).toEqual([
+      { name: '0001-mm-memremap-hold-pgmap-ref-across-zap.patch', sha256: '' },
+    ]);
+  });
+
   it('say where a git source came from, with its commit; a tarball has no git fields', () => {
     const d = kcidbOf('shard-1');
     const next = d.checkouts.find((c) => c.misc['kernel'] === 'next');
