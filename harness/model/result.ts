@@ -69,6 +69,11 @@ export interface KernelInfo {
   fragments: { name: string; sha256: string }[];
   configSha256: string | null;
   toolchain: string | null;
+  /**
+   * The build call behind the cell: its wall time, and whether the cache already had it (then
+   * the time is the look-up's). Null when nothing was built; absent in older summaries.
+   */
+  buildTime?: { seconds: number; cached: boolean } | null;
 }
 
 export interface MachineInfo {

@@ -76,6 +76,8 @@ export interface KcidbBuild {
   architecture: string;
   compiler?: string;
   config_name: string;
+  config_url?: string;
+  duration?: number;
   start_time?: string;
   status?: KcidbStatus;
   log_url?: string;
@@ -220,7 +222,7 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
     if (known) return known;
     const bid = id(`${run.id}/${k.name}/${h12(key)}`);
     builds.set(key, bid);
-    data.builds.push(build(bid, checkoutOf(cell), origin, cell, url(cell.artifacts.buildLog), run.startedAt));
+    data.builds.push(build(bid, checkoutOf(cell), origin, cell, url, run.startedAt));
     return bid;
   };
   const uniqueId = (local: string): string => {
@@ -430,9 +432,10 @@ function build(
   checkoutId: string,
   origin: string,
   cell: CellResult,
-  logUrl: string | undefined,
+  url: (p: string | null) => string | undefined,
   startedAt: string,
 ): KcidbBuild {
+  const logUrl = url(cell.artifacts.buildLog);
   const k = cell.kernel;
   const b: KcidbBuild = {
     id,
@@ -444,6 +447,7 @@ function build(
       kernel: k.name,
       kernel_release: k.release,
       cache_key: k.cacheKey,
+      build_cached: k.buildTime?.cached,
       config_sha256: k.configSha256,
       base: k.base,
       fragments: k.fragments.map((f) => ({ name: f.name, sha256: f.sha256 })),
@@ -451,6 +455,10 @@ function build(
   };
   if (k.toolchain) b.compiler = text(k.toolchain);
   if (startedAt) b.start_time = startedAt;
+  // A build that the cache already had took no time in this run: its own duration is unknown.
+  if (k.buildTime && !k.buildTime.cached) b.duration = k.buildTime.seconds;
+  // Every cell that booted a build keeps a copy of its final .config beside its logs.
+  if (k.cacheKey !== null) b.config_url = url(`${cell.artifacts.dir}/config`);
   if (k.cacheKey !== null) b.status = 'PASS';
   else if (cell.error !== null) {
     b.status = 'FAIL';

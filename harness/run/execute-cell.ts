@@ -235,6 +235,7 @@ function kernelInfo(cell: Cell, build: BuildRecord | undefined): KernelInfo {
     fragments: build?.inputs.fragments ?? [],
     configSha256: build?.inputs.configSha256 ?? null,
     toolchain: build?.inputs.toolchain ?? null,
+    buildTime: build ? { seconds: build.seconds, cached: build.cached } : null,
   };
 }
 

@@ -160,6 +160,23 @@ describe('renderKcidb: checkouts and builds', () => {
     expect(new Set(d.tests.map((t) => t.build_id))).toEqual(new Set([b?.id]));
   });
 
+  it('a build’s duration is its build call’s, unless the cache had it; its config is the copy in the cell folder', () => {
+    const s = loadFixture('passing');
+    const withTime = (cached: boolean): RunSummary => ({
+      ...s,
+      cells: s.cells.map((c) => ({ ...c, kernel: { ...c.kernel, buildTime: { seconds: 512.5, cached } } })),
+    });
+    const built = renderKcidb(atRuns(withTime(false), 'passing')).builds[0];
+    expect(built?.duration).toBe(512.5);
+    expect(built?.config_url).toBe('file:///runs/passing/cells/6.1@q35-pmem%231/config');
+    const hit = renderKcidb(withTime(true)).builds[0];
+    expect(hit?.duration).toBeUndefined();
+    expect(hit?.misc['build_cached']).toBe(true);
+    expect(kcidbErrors(renderKcidb(withTime(false)))).toEqual([]);
+    // Not built: no config to point at.
+    expect(kcidbOf('errored').builds.find((b) => b.misc['kernel'] === 'next')?.config_url).toBeUndefined();
+  });
+
   it('a build that failed is FAIL with its error, and its cell’s boot test is ERROR', () => {
     const d = kcidbOf('errored');
     const next = d.builds.find((b) => b.misc['kernel'] === 'next');

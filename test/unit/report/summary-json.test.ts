@@ -74,6 +74,19 @@ describe('summary.json', () => {
     expect(readSummary(join(dir, 'summary.json')).run.id).toBe('20251125T204740-fail01');
   });
 
+  it('reads a kernel’s build time, and refuses one that is not seconds and a cached flag', () => {
+    const v = JSON.parse(fixtureText('passing'));
+    v.cells[0].kernel.buildTime = { seconds: 512.5, cached: false };
+    expect(parseSummary(JSON.stringify(v), 'x').cells[0]?.kernel.buildTime).toEqual({
+      seconds: 512.5,
+      cached: false,
+    });
+    v.cells[0].kernel.buildTime = null;
+    expect(parseSummary(JSON.stringify(v), 'x').cells[0]?.kernel.buildTime).toBeNull();
+    v.cells[0].kernel.buildTime = { seconds: -1 };
+    expect(() => parseSummary(JSON.stringify(v), 'x')).toThrow(/does not match/);
+  });
+
   it('accepts fields it does not know (versions only ever add fields)', () => {
     const v = JSON.parse(fixtureText('passing'));
     v.run.host = 'ci-7';
