@@ -138,7 +138,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
         const makeArgs = makeVariables(useCcache);
         progress.step(`configuring (${spec.base} + ${fragments.length} fragment(s))`);
         const env = ccacheEnv(cache);
-        const { finalConfig } = await configureKernel({
+        const { finalConfig, notes } = await configureKernel({
           src: slot.src,
           obj: slot.obj,
           base: spec.base,
@@ -147,6 +147,8 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
           env,
           log,
         });
+        for (const n of notes) progress.warn(`kconfig note: ${n}`);
+        const configNotes = notes.length > 0 ? { configNotes: notes } : {};
         const bKey = buildKey({
           sourceId: source.id,
           patchShas: patches.map((p) => p.sha256),
@@ -156,7 +158,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
         const existing = opts.force ? undefined : readBuild(buildDir(cache, bKey));
         if (existing) {
           recordRequest(cache, reqKey, bKey);
-          return { ...existing, cached: true, seconds: elapsed(started) };
+          return { ...existing, ...configNotes, cached: true, seconds: elapsed(started) };
         }
         // One job more than CPUs keeps both busy while make waits on I/O or a serial step (measured: 1.82 of 2 CPUs at -j2).
         const jobs = opts.jobs ?? availableParallelism() + 1;
@@ -225,6 +227,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
           finalConfig,
           toolchain,
           bKey,
+          notes,
         });
         await closeLog(log);
         cpSync(slotLogPath, join(staging, 'build.log'));
@@ -294,6 +297,7 @@ async function collect(a: {
   finalConfig: string;
   toolchain: string;
   bKey: string;
+  notes: readonly string[];
 }): Promise<BuildRecord> {
   const { staging, dest, slot } = a;
   cpSync(join(slot.obj, 'arch/x86/boot/bzImage'), join(staging, 'bzImage'));
@@ -312,6 +316,7 @@ async function collect(a: {
     ...buildPaths(dest),
     kernelRelease,
     seconds: 0,
+    ...(a.notes.length > 0 ? { configNotes: [...a.notes] } : {}),
     inputs: {
       source: {
         kind: a.source.spec.kind,

@@ -29,6 +29,12 @@ export interface BuildRecord {
    * Use as `-I <ksrc>`.
    */
   ksrc: string;
+  /**
+   * Requested kconfig options that did not survive olddefconfig but need not: preferences
+   * the kernel forces or lacks, options its Kconfig does not define (configs/kconfig/intent.yaml).
+   * Absent when every option survived.
+   */
+  configNotes?: string[];
   /** What was built, for manifests and reports. */
   inputs: BuildInputsSummary;
   /**

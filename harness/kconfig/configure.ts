@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { configError, infraError } from '../errors.ts';
 import { runLogged } from '../process/run.ts';
 import { parseConfigText, parseDotConfig, renderConfig } from './dotconfig.ts';
-import { explainDropped } from './explain.ts';
+import { judgeDropped, loadOptionIntent, type OptionIntent } from './intent.ts';
 import { parseKconfigTree } from './kconfig-tree.ts';
 import { type MergeResult, overlayConfig } from './merge.ts';
 import { checkSurvival } from './survival.ts';
@@ -14,11 +14,14 @@ export const BASE_TARGETS = ['tinyconfig', 'allnoconfig', 'defconfig', 'x86_64_d
 
 export interface ConfigureResult {
   finalConfig: string;
+  /** Requested options that did not survive but need not (preferences; options this kernel does not have). */
+  notes: string[];
 }
 
 /**
  * base → merged fragments → olddefconfig → every requested option checked. A dropped
- * option stops the build with the dependency that dropped it.
+ * required option stops the build with the dependency that dropped it; a dropped
+ * preference (configs/kconfig/intent.yaml) is a note, written to the build log.
  */
 export async function configureKernel(opts: {
   src: string;
@@ -28,6 +31,7 @@ export async function configureKernel(opts: {
   makeArgs: readonly string[];
   env?: Record<string, string>;
   log: Writable;
+  intent?: OptionIntent;
 }): Promise<ConfigureResult> {
   const { src, obj, base, merged } = opts;
   const make = (target: string) =>
@@ -51,20 +55,22 @@ export async function configureKernel(opts: {
   if (res.exitCode !== 0) throw infraError('make olddefconfig failed', { details: res.tail.slice(-10) });
   const finalConfig = readFileSync(join(obj, '.config'), 'utf8');
   const dropped = checkSurvival(merged.requested, parseDotConfig(finalConfig));
-  if (dropped.length > 0) {
-    const read = Object.assign(
-      (p: string) => {
-        const abs = join(src, p);
-        return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
-      },
-      { glob: (p: string) => (p.includes('*') ? globSync(p, { cwd: src }) : [p]) },
-    );
-    const db = parseKconfigTree(read);
-    const final = parseDotConfig(finalConfig);
-    throw configError(`${dropped.length} requested kconfig option(s) did not survive olddefconfig`, {
-      details: dropped.map((d) => explainDropped(db, final, d)),
+  if (dropped.length === 0) return { finalConfig, notes: [] };
+  const read = Object.assign(
+    (p: string) => {
+      const abs = join(src, p);
+      return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
+    },
+    { glob: (p: string) => (p.includes('*') ? globSync(p, { cwd: src }) : [p]) },
+  );
+  const db = parseKconfigTree(read);
+  const final = parseDotConfig(finalConfig);
+  const { errors, notes } = judgeDropped(dropped, opts.intent ?? loadOptionIntent(), db, final);
+  for (const n of notes) opts.log.write(`zdh: note: ${n}\n`);
+  if (errors.length > 0)
+    throw configError(`${errors.length} requested kconfig option(s) did not survive olddefconfig`, {
+      details: errors,
       hint: 'enable the dependencies named above in a fragment (or drop the option)',
     });
-  }
-  return { finalConfig };
+  return { finalConfig, notes };
 }

@@ -26,6 +26,8 @@ export interface RunManifest {
     fragments: BuildRecord['inputs']['fragments'];
     configSha256: string;
     toolchain: string;
+    /** Kconfig notes of the build (preferences the kernel forced or lacks); absent when none. */
+    configNotes?: string[];
   }[];
   writtenAt: string;
 }
@@ -62,6 +64,7 @@ export function writeRunManifest(
       fragments: b.inputs.fragments,
       configSha256: b.inputs.configSha256,
       toolchain: b.inputs.toolchain,
+      ...(b.configNotes?.length ? { configNotes: b.configNotes } : {}),
     })),
     writtenAt: new Date().toISOString(),
   };

@@ -119,6 +119,8 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
       a.progress.step(
         `kernel ${cell.kernel.name}: ${record.kernelRelease} (${record.cached ? 'cached' : `built in ${record.seconds}s`})`,
       );
+      // A fresh build said these as it configured; a cached one says them here.
+      if (record.cached) for (const n of record.configNotes ?? []) a.progress.warn(`kconfig note: ${n}`);
       builds.set(key, { record });
     } catch (error) {
       a.progress.warn(`kernel ${cell.kernel.name} did not build: ${errorText(error).split('\n')[0]}`);
