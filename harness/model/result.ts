@@ -74,6 +74,11 @@ export interface KernelInfo {
    * the time is the look-up's). Null when nothing was built; absent in older summaries.
    */
   buildTime?: { seconds: number; cached: boolean } | null;
+  /**
+   * Requested kconfig options that did not survive but need not: preferences the kernel
+   * forces or lacks (configs/kconfig/intent.yaml). Absent when there are none.
+   */
+  configNotes?: string[];
 }
 
 export interface MachineInfo {

@@ -266,6 +266,7 @@ function cellSection(cell: CellResult): string {
   ].filter((s) => s !== null);
   const notes: string[] = [];
   if (m.accelReason) notes.push(`<p class="note">${t(m.accelReason)}</p>`);
+  for (const n of k.configNotes ?? []) notes.push(`<p class="note"><b>Kconfig:</b> ${t(n)}</p>`);
   const boot = judgeBoot(cell);
   if (boot.verdict !== 'passed' && boot.message) {
     notes.push(

@@ -236,6 +236,7 @@ function kernelInfo(cell: Cell, build: BuildRecord | undefined): KernelInfo {
     configSha256: build?.inputs.configSha256 ?? null,
     toolchain: build?.inputs.toolchain ?? null,
     buildTime: build ? { seconds: build.seconds, cached: build.cached } : null,
+    ...(build?.configNotes?.length ? { configNotes: build.configNotes } : {}),
   };
 }
 
