@@ -10,6 +10,7 @@ packages=(
   build-essential flex bison bc libelf-dev libssl-dev cpio kmod ccache git patch xz-utils  # kernel builds
   busybox-static                        # guest userland
   linux-source-6.1                      # the default kernel source (/usr/src/linux-source-6.1.tar.xz)
+  linux-source-6.12                     # the LTS kernel beside it (/usr/src/linux-source-6.12.tar.xz)
   ndctl daxctl e2fsprogs xfsprogs       # guest tools for pmem/DAX, copied into the initramfs
   binutils                              # addr2line/nm for symbolising stack traces
   libxml2-utils chromium fonts-dejavu-core  # tests: JUnit XSD validation, the HTML report in a real browser
