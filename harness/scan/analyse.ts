@@ -12,7 +12,14 @@ import {
   titleFrame,
   titleName,
 } from './frames.ts';
-import { CONSEQUENTIAL_PANIC, type Header, PERCPU_REF, REFCOUNT_T, VM_CHECK_REASON } from './headers.ts';
+import {
+  CONSEQUENTIAL_PANIC,
+  type Header,
+  PERCPU_REF,
+  REFCOUNT_T,
+  REFCOUNT_T_AT,
+  VM_CHECK_REASON,
+} from './headers.ts';
 import { parsePageDump } from './page-dump.ts';
 import { DEFAULT_ZONE_DEVICE, pageKindOf } from './page-kind.ts';
 import { isRefcountRelated } from './refcount.ts';
@@ -256,6 +263,7 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
   let vmCheck = '';
   let vmKind = '';
   let refcountMessage = '';
+  let refcountSite: Frame | undefined;
   let percpuRelease = '';
   let access = '';
   for (let i = 0; i < texts.length; i++) {
@@ -269,6 +277,12 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
     const rc = refcountMessage === '' ? REFCOUNT_T.exec(t) : null;
     if (rc !== null) {
       refcountMessage = rc[1]!;
+      continue;
+    }
+    const rcAt = refcountMessage === '' ? REFCOUNT_T_AT.exec(t) : null;
+    if (rcAt !== null) {
+      refcountMessage = rcAt[1]!;
+      refcountSite = headerFrame(rcAt[2]!);
       continue;
     }
     const pcpu = percpuRelease === '' ? PERCPU_REF.exec(t) : null;
@@ -288,6 +302,7 @@ export function analyseReport(raw: RawReport, zoneDevice: number = DEFAULT_ZONE_
   const stack = extractStack(texts, raw.headerIndex, category, usesRip(header, category));
   const named = headerFrame(header.func);
   const located = [
+    ...(refcountSite === undefined ? [] : [refcountSite]),
     ...(named === undefined ? [] : [named]),
     ...locatedFrames(texts, raw.headerIndex, header.locate),
   ];

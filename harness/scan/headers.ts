@@ -453,6 +453,12 @@ export const PAGE_DUMP_START = /^page:(?:\S*\s+(?:ref)?count:|\S+ is uninitializ
 export const PAGE_DUMP_REASON = /^page dumped because: (.*)$/;
 export const VM_CHECK_REASON = /^page dumped because: (VM_(BUG|WARN)_ON\w*_(?:PAGE|FOLIO)\(.*\))\s*$/;
 export const REFCOUNT_T = /^refcount_t: (.+?)\.?\s*$/;
+/**
+ * x86's fast refcount_t (4.13–5.4, without REFCOUNT_FULL): kernel/panic.c
+ * refcount_error_report, `refcount_t %s at %pB in %s[%d], uid/euid: %u/%u` (a WARN whose
+ * site is refcount_error_report itself): the function at %pB is the guilty one.
+ */
+export const REFCOUNT_T_AT = /^refcount_t ([a-z][a-z ]*?) at (\S+)(?: \[\w+\])? in \S+\[\d+\]/;
 export const PERCPU_REF = /^percpu ref \((.*?)\) <= 0 \(-?\d+\) after switching to atomic/;
 export const NMI_BACKTRACE = /^NMI backtrace for cpu \d+\s*$/;
 

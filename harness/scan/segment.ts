@@ -24,6 +24,7 @@ import {
   PAGE_DUMP_START,
   PERCPU_REF,
   REFCOUNT_T,
+  REFCOUNT_T_AT,
   RULE,
   VM_CHECK_REASON,
 } from './headers.ts';
@@ -481,5 +482,7 @@ function preludeLimit(p: Prelude): number {
 }
 
 function isSignificant(text: string): boolean {
-  return VM_CHECK_REASON.test(text) || REFCOUNT_T.test(text) || PERCPU_REF.test(text);
+  return (
+    VM_CHECK_REASON.test(text) || REFCOUNT_T.test(text) || REFCOUNT_T_AT.test(text) || PERCPU_REF.test(text)
+  );
 }
