@@ -25,6 +25,8 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
   // dies, even by SIGKILL, the channel closes and zdh stops as on SIGHUP.
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    // harness/process/interrupt.ts LAUNCHER_ENV: the channel is this launcher's.
+    env: { ...process.env, ZDH_LAUNCHER_IPC: '1' },
   });
   child.channel?.unref();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -20,6 +20,9 @@ export function interrupted(): boolean {
   return controller.signal.aborted;
 }
 
+/** Set by bin/zdh.js for the Node 24 zdh it starts with an IPC channel. */
+export const LAUNCHER_ENV = 'ZDH_LAUNCHER_IPC';
+
 /** How far apart the direct and the forwarded copy of one signal may arrive. */
 export const PAIR_WINDOW_MS = 2000;
 
@@ -50,8 +53,12 @@ export class SignalPairing {
 export function installInterruptHandlers(onInterrupt: (signal: NodeJS.Signals) => void = () => {}): void {
   if (installed) return;
   installed = true;
-  // Only a process started by the launcher has the channel: then every signal may come twice.
-  const pairing = process.send ? new SignalPairing() : undefined;
+  // Only the launcher's channel carries signals. Another parent's IPC channel (a test
+  // runner's worker, a user's fork()) is left alone: not unref'd, not read.
+  const viaLauncher = process.send !== undefined && process.env[LAUNCHER_ENV] === '1';
+  delete process.env[LAUNCHER_ENV];
+  // Started by the launcher: every signal may come twice.
+  const pairing = viaLauncher ? new SignalPairing() : undefined;
   const handler = (signal: NodeJS.Signals, source: SignalSource): void => {
     if (pairing && !pairing.take(source, performance.now())) return;
     if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -60,7 +67,7 @@ export function installInterruptHandlers(onInterrupt: (signal: NodeJS.Signals) =
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(signal, () => handler(signal, 'direct'));
-  if (process.send) {
+  if (viaLauncher) {
     process.on('message', (message: unknown) => {
       const signal = (message as { zdhSignal?: unknown } | null)?.zdhSignal;
       if (signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP') handler(signal, 'forwarded');

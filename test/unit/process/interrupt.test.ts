@@ -1,3 +1,5 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PAIR_WINDOW_MS, SignalPairing } from '../../../harness/process/interrupt.ts';
 
@@ -31,4 +33,21 @@ describe('one Ctrl-C is one interrupt when the launcher forwards it', () => {
     const p = new SignalPairing();
     expect([p.take('direct', 0), p.take('forwarded', PAIR_WINDOW_MS + 1)]).toEqual([true, true]);
   });
+});
+
+describe("another parent's IPC channel", () => {
+  it('is left working: a forked worker still gets its messages after zdh installs its handlers', async () => {
+    const child = fork(join(import.meta.dirname, '..', '..', 'fixtures', 'process', 'ipc-child.ts'), [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const answer = new Promise<unknown>((resolve) => child.on('message', resolve));
+    // Long enough for a worker whose channel was unref'd to run out of work and exit.
+    await new Promise((r) => setTimeout(r, 1500));
+    const alive = child.exitCode === null;
+    if (alive) child.send('ping');
+    expect(alive).toBe(true);
+    expect(await answer).toEqual({ echo: 'ping' });
+    expect(await exited).toBe(0);
+  }, 20_000);
 });
