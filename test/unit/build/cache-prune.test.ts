@@ -18,6 +18,19 @@ function prune(cache: string, args: string[], tmp = temp('tmp')) {
   });
 }
 
+/** Holds the lock on `path` as a running build would, until finish() is called. */
+function holdUntilFinished(path: string): { finish: () => void; build: Promise<void> } {
+  let finish!: () => void;
+  const build = withLock(
+    path,
+    () =>
+      new Promise<void>((r) => {
+        finish = r;
+      }),
+  );
+  return { finish: () => finish(), build };
+}
+
 describe('zdh cache prune', () => {
   it('removes nothing outside the cache, whatever the records in it say', async () => {
     const cache = temp('cache');
@@ -51,14 +64,7 @@ describe('zdh cache prune', () => {
     const cache = temp('cache');
     mkdirSync(join(cache, 'slots', '0123456789abcdef', 'obj'), { recursive: true });
     mkdirSync(join(cache, 'ccache'), { recursive: true });
-    let finish!: () => void;
-    const build = withLock(
-      join(cache, 'locks', 'host-build'),
-      () =>
-        new Promise<void>((r) => {
-          finish = r;
-        }),
-    );
+    const { finish, build } = holdUntilFinished(join(cache, 'locks', 'host-build'));
     try {
       const res = await prune(cache, ['--all']);
       expect(res.code).toBe(2);
@@ -75,14 +81,7 @@ describe('zdh cache prune', () => {
     const cache = temp('cache');
     const slot = join(cache, 'slots', '0123456789abcdef');
     mkdirSync(join(slot, 'obj'), { recursive: true });
-    let finish!: () => void;
-    const build = withLock(
-      slot,
-      () =>
-        new Promise<void>((r) => {
-          finish = r;
-        }),
-    );
+    const { finish, build } = holdUntilFinished(slot);
     try {
       const res = await prune(cache, ['--all']);
       expect(res.code).toBe(2);
