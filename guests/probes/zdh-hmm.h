@@ -2,6 +2,12 @@
 /*
  * test_hmm helpers for the probes: the ioctls of lib/test_hmm_uapi.h of the kernel
  * tree under test (built with -I <ksrc>).
+ *
+ * What the header declares: 6.1 and 6.12 have the same one (READ .. RELEASE, 0x00-0x07,
+ * the DEV_PRIVATE/DEV_COHERENT snapshot bits, struct hmm_dmirror_cmd of five __u64);
+ * mainline adds HMM_DMIRROR_FLAGS (0x08, HMM_DMIRROR_FLAG_FAIL_ALLOC), unused here. A
+ * probe using an ioctl that not every tree has checks for its macro (#ifdef) and skips
+ * the case without it, e.g. HMM_DMIRROR_RELEASE in zdh-hmm-stress.
  */
 #ifndef ZDH_HMM_H
 #define ZDH_HMM_H

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,44 @@ describe('guest probes', () => {
       expect(out).not.toMatch(/^ok 1 [^#]*$/m);
     }, 60_000);
   }
+
+  // The same probes against the uapi headers of 6.12.118 and of mainline (the folders' README
+  // says where each header comes from): test_hmm_uapi.h differs between them (mainline adds
+  // HMM_DMIRROR_FLAGS), and a probe must build against every tree it is run on.
+  for (const tree of ['ksrc-6.12.118', 'ksrc-mainline']) {
+    const treeKsrc = join(import.meta.dirname, '..', '..', 'fixtures', 'tap', tree);
+    for (const source of probes) {
+      const name = source.replace(/\.c$/, '');
+      it(`${name} builds against ${tree} and lists the same cases`, async () => {
+        const built = await buildProgram({ name, from: 'probe', source }, treeKsrc, { cache });
+        expect(built.cases).toEqual(expectedCases[name]);
+      }, 60_000);
+    }
+  }
+
+  it('a test_hmm_uapi.h without HMM_DMIRROR_RELEASE builds zdh-hmm-stress, whose release case then skips', async () => {
+    const src = join(import.meta.dirname, '..', '..', 'fixtures', 'tap', 'ksrc-6.12.118');
+    const tree = join(cache, 'ksrc-no-release');
+    mkdirSync(join(tree, 'lib'), { recursive: true });
+    mkdirSync(join(tree, 'mm'), { recursive: true });
+    const header = readFileSync(join(src, 'lib', 'test_hmm_uapi.h'), 'utf8');
+    const stripped = header.replace(/^#define HMM_DMIRROR_RELEASE\b.*\n/m, '');
+    expect(stripped).not.toBe(header);
+    writeFileSync(join(tree, 'lib', 'test_hmm_uapi.h'), stripped);
+    writeFileSync(join(tree, 'mm', 'gup_test.h'), readFileSync(join(src, 'mm', 'gup_test.h')));
+    const built = await buildProgram(
+      { name: 'zdh-hmm-stress', from: 'probe', source: 'zdh-hmm-stress.c' },
+      tree,
+      {
+        cache,
+      },
+    );
+    expect(built.cases).toEqual(expectedCases['zdh-hmm-stress']);
+    const out = await runCapture(built.hostPath, ['--only', 'device_release_with_pages']);
+    expect(out).toMatch(
+      /^ok 1 device_release_with_pages # SKIP this tree's lib\/test_hmm_uapi.h has no HMM_DMIRROR_RELEASE$/m,
+    );
+  }, 60_000);
 
   it('a probe that does not compile is an error naming the compiler message', async () => {
     const err = await buildProgram(
@@ -244,6 +282,22 @@ TEST_SIGNAL(crashes, SIGSEGV) {}
     ]);
   });
 
+  it('TEST_F_TIMEOUT(fixture, name, timeout) and declarations spread over lines', () => {
+    const src = `
+FIXTURE(f) {};
+FIXTURE_VARIANT(f) { int x; };
+FIXTURE_VARIANT_ADD(f,
+\t\t    v1) { .x = 1 };
+TEST_F(f,
+       multi_line) {}
+TEST_F_TIMEOUT(f, slow, 120)
+{
+}
+TEST_F_SIGNAL(f, crashes, SIGABRT) {}
+`;
+    expect(harnessCaseNames(src)).toEqual(['f.v1.multi_line', 'f.v1.slow', 'f.v1.crashes']);
+  });
+
   it('the names derived from 6.1.192 hmm-tests.c are the ones the real run reported, in order', () => {
     const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
     const derived = harnessCaseNames(readFileSync(join(dir, 'hmm-tests-6.1.192-declarations.c'), 'utf8'));
@@ -252,5 +306,84 @@ TEST_SIGNAL(crashes, SIGSEGV) {}
     expect(derived).toHaveLength(58);
     expect(reported).toEqual(derived);
     expect(readFileSync(join(dir, 'hmm-tests-6.1.192.names'), 'utf8').trim().split('\n')).toEqual(derived);
+  });
+
+  // The counts below come from reading the sources, not from harnessCaseNames: each fixture
+  // runs each of its tests once per FIXTURE_VARIANT_ADD (kselftest_harness.h), and
+  // TEST_F_TIMEOUT(fixture, name, timeout) is a test of its fixture like TEST_F.
+  const hmm61 = [
+    'open_close',
+    'anon_read',
+    'anon_read_prot',
+    'anon_write',
+    'anon_write_prot',
+    'anon_write_child',
+    'anon_write_child_shared',
+    'anon_write_huge',
+    'anon_write_hugetlbfs',
+    'file_read',
+    'file_write',
+    'migrate',
+    'migrate_file_private',
+    'migrate_fault',
+    'migrate_release',
+    'migrate_shared',
+    'migrate_multiple',
+    'anon_read_multiple',
+    'anon_teardown',
+    'mixedmap',
+    'compound',
+    'exclusive',
+    'exclusive_mprotect',
+    'exclusive_cow',
+    'hmm_gup_test',
+    'hmm_cow_in_device',
+  ];
+  const hmm2 = ['migrate_mixed', 'snapshot', 'double_map'];
+  const cases = (hmm: string[]): string[] => [
+    ...['hmm_device_private', 'hmm_device_coherent'].flatMap((v) => hmm.map((t) => `hmm.${v}.${t}`)),
+    ...['hmm2_device_private', 'hmm2_device_coherent'].flatMap((v) => hmm2.map((t) => `hmm2.${v}.${t}`)),
+  ];
+  const tapDir = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
+
+  it('6.12.118 hmm-tests.c: 29 TEST_F (26 hmm, 3 hmm2), 2 variants each: 58 cases, the names 6.1 reports', () => {
+    const decl = readFileSync(join(tapDir, 'hmm-tests-6.12.118-declarations.c'), 'utf8');
+    expect(decl.match(/^TEST_F\(hmm,/gm)).toHaveLength(26);
+    expect(decl.match(/^TEST_F\(hmm2,/gm)).toHaveLength(3);
+    expect(decl.match(/^FIXTURE_VARIANT_ADD\(/gm)).toHaveLength(4);
+    const derived = harnessCaseNames(decl);
+    expect(derived).toHaveLength(58);
+    expect([...derived].sort()).toEqual(cases(hmm61).sort());
+    expect(derived).toEqual(readFileSync(join(tapDir, 'hmm-tests-6.1.192.names'), 'utf8').trim().split('\n'));
+  });
+
+  it('mainline hmm-tests.c (0eaed89c): 37 TEST_F + 1 TEST_F_TIMEOUT, 2 variants each: 76 cases', () => {
+    const decl = readFileSync(join(tapDir, 'hmm-tests-mainline-0eaed89c-declarations.c'), 'utf8');
+    expect(decl.match(/^TEST_F\(/gm)).toHaveLength(37);
+    expect(decl.match(/^TEST_F_TIMEOUT\(/gm)).toHaveLength(1);
+    // 6.1's 26 hmm tests, then the device-private THP migration tests and the benchmark.
+    const hmmMainline = [
+      ...hmm61,
+      'migrate_anon_huge_empty',
+      'migrate_anon_huge_zero',
+      'migrate_anon_huge_free',
+      'migrate_anon_huge_fault',
+      'migrate_partial_unmap_fault',
+      'migrate_remap_fault',
+      'migrate_anon_huge_err',
+      'migrate_anon_huge_zero_err',
+      'benchmark_thp_migration',
+    ];
+    expect(hmmMainline).toHaveLength(35);
+    const derived = harnessCaseNames(decl);
+    expect(derived).toHaveLength((35 + 3) * 2);
+    expect([...derived].sort()).toEqual(cases(hmmMainline).sort());
+    // In run order: every hmm test of the private variant, the coherent variant, then hmm2.
+    expect(derived[0]).toBe('hmm.hmm_device_private.open_close');
+    expect(derived[12]).toBe('hmm.hmm_device_private.migrate_file_private');
+    expect(derived[34]).toBe('hmm.hmm_device_private.benchmark_thp_migration');
+    expect(derived[35]).toBe('hmm.hmm_device_coherent.open_close');
+    expect(derived[70]).toBe('hmm2.hmm2_device_private.migrate_mixed');
+    expect(derived[75]).toBe('hmm2.hmm2_device_coherent.double_map');
   });
 });
