@@ -8,7 +8,7 @@ import { interrupted } from '../process/interrupt.ts';
 import type { Progress } from '../progress/progress.ts';
 import { errorText } from '../run/execute-cell.ts';
 import { orchestrate } from '../run/orchestrate.ts';
-import type { ApplyExpectations, PlanCell } from '../run/workload-plan.ts';
+import type { Expectations, PlanCell } from '../run/workload-plan.ts';
 import type { StepBuild, StepRecord, StepRole } from './model.ts';
 import { type StepPlan, stepCells } from './selection.ts';
 import { stepKernelName } from './summary.ts';
@@ -22,7 +22,7 @@ import type { StepJudgement } from './verdict.ts';
  */
 export interface StepDeps {
   planCell: PlanCell;
-  applyExpectations: ApplyExpectations;
+  expectations: Expectations;
   progress: Progress;
   toolVersion: string;
   qemuVersion: string | null;
@@ -115,7 +115,7 @@ export async function runStep(req: StepRequest, deps: StepDeps): Promise<StepOut
         accel: req.accel,
         shard: null,
         planCell: deps.planCell,
-        applyExpectations: deps.applyExpectations,
+        expectations: deps.expectations,
         progress,
         toolVersion: deps.toolVersion,
         qemuVersion: deps.qemuVersion,

@@ -5,13 +5,21 @@
  *
  *   const judged = applyRunExpectations({ workload, cases, kernelRelease, accel, findings });
  */
-import type { CaseResult } from '../model/result.ts';
+import { relative } from 'node:path';
+import type { CaseResult, ExpectationFileRef } from '../model/result.ts';
+import { projectRoot } from '../util/paths.ts';
 import { loadExpectations } from './load.ts';
-import { type Accel, applyExpectations, type ExpectationFile, type FindingRef } from './match.ts';
+import {
+  type Accel,
+  applicableFiles,
+  applyExpectations,
+  type ExpectationFile,
+  type FindingRef,
+} from './match.ts';
 
 export { loadExpectations } from './load.ts';
 export type { ExpectationFile, FindingRef, JudgedCase, Judgement } from './match.ts';
-export { applyExpectations } from './match.ts';
+export { applicableFiles, applyExpectations } from './match.ts';
 
 let loaded: ExpectationFile[] | undefined;
 
@@ -50,4 +58,17 @@ export function applyRunExpectations(
     const j = judged.cases[i]!;
     return { ...c, status: j.status, message: j.message };
   });
+}
+
+/** The expectations files that speak for a kernel release and accelerator, named relative to the checkout. */
+export function runExpectationFiles(
+  facts: { kernelRelease: string; accel: string },
+  files?: readonly ExpectationFile[],
+): ExpectationFileRef[] {
+  loaded ??= files === undefined ? loadExpectations() : undefined;
+  const accel: Accel = facts.accel === 'kvm' ? 'kvm' : 'tcg';
+  return applicableFiles(files ?? loaded ?? [], { kernelRelease: facts.kernelRelease, accel }).map((f) => ({
+    ...f,
+    file: f.file.startsWith(projectRoot) ? relative(projectRoot, f.file) : f.file,
+  }));
 }

@@ -10,7 +10,7 @@
  *     BUG, a WARNING, a hang report): the case keeps failing and says why;
  *   - everything else is left as it is.
  */
-import type { CaseStatus as ModelCaseStatus } from '../model/result.ts';
+import type { ExpectationFileRef, CaseStatus as ModelCaseStatus } from '../model/result.ts';
 import type { CaseStatus as TapStatus } from '../tap/cases.ts';
 
 export type Accel = 'tcg' | 'kvm';
@@ -129,6 +129,23 @@ export function kernelMatches(release: string, spec: string | readonly string[])
       }
     });
   });
+}
+
+/**
+ * The files that speak for this kernel and accelerator: the file's own kernel and accel
+ * match, or one of its expectations does. What a run's report names as the known
+ * failures it was judged with; a file whose list is empty still says "measured: none".
+ */
+export function applicableFiles(files: readonly ExpectationFile[], run: RunFacts): ExpectationFileRef[] {
+  const used = new Set(applicableExpectations(files, run).map((a) => a.file));
+  return files
+    .filter(
+      (f) =>
+        used.has(f.file ?? '(expectations)') ||
+        (kernelMatches(run.kernelRelease, f.kernel) &&
+          (f.accel ?? 'any') !== (run.accel === 'kvm' ? 'tcg' : 'kvm')),
+    )
+    .map((f) => ({ file: f.file ?? '(expectations)', description: f.description ?? null }));
 }
 
 interface Applicable {

@@ -55,6 +55,12 @@ export interface CellResult {
   workloads: WorkloadResult[];
   /** Kernel-log findings, each attributed to a workload (or 'boot'). */
   findings: Finding[];
+  /**
+   * The expectations files (configs/expectations/) that speak for this cell's kernel and
+   * accelerator: every xfail/xpass was judged by one of them. Empty when none does; absent
+   * when the cell never booted, and in older summaries.
+   */
+  expectations?: ExpectationFileRef[];
   /** Paths relative to the run folder. */
   artifacts: { dir: string; console: string | null; buildLog: string | null; manifest: string | null };
 }
@@ -79,6 +85,13 @@ export interface KernelInfo {
    * forces or lacks (configs/kconfig/intent.yaml). Absent when there are none.
    */
   configNotes?: string[];
+}
+
+/** An expectations file as a run names it. */
+export interface ExpectationFileRef {
+  /** Relative to the zdh checkout (configs/expectations/...). */
+  file: string;
+  description: string | null;
 }
 
 export interface MachineInfo {

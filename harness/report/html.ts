@@ -267,6 +267,14 @@ function cellSection(cell: CellResult): string {
   const notes: string[] = [];
   if (m.accelReason) notes.push(`<p class="note">${t(m.accelReason)}</p>`);
   for (const n of k.configNotes ?? []) notes.push(`<p class="note"><b>Kconfig:</b> ${t(n)}</p>`);
+  if (cell.expectations) {
+    const files = cell.expectations.map(
+      (e) => `<code>${t(e.file)}</code>${e.description ? ` (${t(e.description)})` : ''}`,
+    );
+    notes.push(
+      `<p class="note"><b>Expectations:</b> ${files.length > 0 ? files.join(', ') : `none for this kernel${m.accel ? ` under ${t(m.accel)}` : ''}: every failure counts`}</p>`,
+    );
+  }
   const boot = judgeBoot(cell);
   if (boot.verdict !== 'passed' && boot.message) {
     notes.push(

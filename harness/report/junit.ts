@@ -299,6 +299,10 @@ function cellProperties(summary: RunSummary, cell: CellResult): [string, string]
     ['cell.repeat', String(cell.repeat)],
     ['cell.status', cell.status],
     ['cell.exit', cell.exit ? cell.exit.kind : null],
+    [
+      'expectations.files',
+      cell.expectations ? cell.expectations.map((e) => e.file).join(', ') || 'none' : null,
+    ],
     ['run.id', summary.run.id],
     ['zdh.version', summary.tool.version],
   ];

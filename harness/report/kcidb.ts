@@ -252,6 +252,7 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
       machine: cell.machine.name,
       accel: cell.machine.accel,
       accel_reason: cell.machine.accelReason,
+      expectations: cell.expectations?.length ? cell.expectations.map((e) => e.file).join(', ') : null,
     };
     const consoleUrl = url(cell.artifacts.console);
     const add = (

@@ -64,6 +64,14 @@ export function renderTerminal(summary: RunSummary, opts: TerminalOptions): stri
     `  findings  ${totals.findings === 0 ? 'none' : `${plural(totals.findings, 'report')}, ${totals.distinctFindings} distinct`}`,
   );
 
+  const judged = summary.cells.filter((c) => c.expectations !== undefined);
+  if (judged.length > 0) {
+    const files = [...new Set(judged.flatMap((c) => c.expectations!.map((e) => e.file)))];
+    const without = judged.filter((c) => c.expectations!.length === 0).length;
+    const none = without > 0 ? `none for ${plural(without, 'cell')} (every failure counts)` : null;
+    out.push(`  expected  ${[...files.map(cleanLine), none].filter((s) => s !== null).join('; ')}`);
+  }
+
   const groups = findingGroups(summary);
   if (groups.length > 0) {
     out.push('', paint('bold', `Findings (${groups.length})`));

@@ -1,8 +1,8 @@
-import { applyRunExpectations } from '../expectations/index.ts';
+import { applyRunExpectations, runExpectationFiles } from '../expectations/index.ts';
 import type { CaseResult } from '../model/result.ts';
 import { prepareWorkloads } from '../workloads/prepare.ts';
 import { parseWorkloadOutput } from '../workloads/results.ts';
-import type { ApplyExpectations, PlanCell, PlannedWorkload } from './workload-plan.ts';
+import type { Expectations, PlanCell, PlannedWorkload } from './workload-plan.ts';
 
 /**
  * The run pipeline's binding to the workloads layer: declarations from configs/workloads/
@@ -55,4 +55,7 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
 };
 
 /** Known failures of a kernel/accelerator, from configs/expectations/. */
-export const defaultApplyExpectations: ApplyExpectations = (args) => applyRunExpectations(args);
+export const defaultExpectations: Expectations = {
+  judge: (args) => applyRunExpectations(args),
+  files: (facts) => runExpectationFiles(facts),
+};

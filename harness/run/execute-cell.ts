@@ -19,7 +19,7 @@ import { cellStatus } from '../model/status.ts';
 import type { Cell } from '../suite/matrix.ts';
 import { cellDirName } from './run-folder.ts';
 import { scanConsoleLog } from './scan-console.ts';
-import type { ApplyExpectations, PlanCell } from './workload-plan.ts';
+import type { Expectations, PlanCell } from './workload-plan.ts';
 
 /**
  * One matrix cell: boot the cell's build on its machine, run its workloads, read the
@@ -34,7 +34,7 @@ export interface ExecuteCellArgs {
   profile: MachineProfile;
   accel: AccelRequest;
   planCell: PlanCell;
-  applyExpectations: ApplyExpectations;
+  expectations: Expectations;
   qemuVersion: string | null;
   signal: AbortSignal;
   onProgress: (message: string) => void;
@@ -123,7 +123,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
   }));
   const workloads: WorkloadResult[] = plan.workloads.map((w) => {
     const results = w.steps.map((s) => byStep.get(s.name)).filter((r): r is StepResult => r !== undefined);
-    const cases = a.applyExpectations({
+    const cases = a.expectations.judge({
       workload: w.name,
       cases: w.cases(results),
       kernelRelease: build.kernelRelease,
@@ -155,6 +155,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
       status: machine.exitReason.kind === 'interrupted' ? 'interrupted' : 'pending',
       workloads,
       findings,
+      expectations: a.expectations.files({ kernelRelease: build.kernelRelease, accel: machine.accel.used }),
       artifacts: { ...base.artifacts, console: rel(machine.consoleLog) },
     },
     started,

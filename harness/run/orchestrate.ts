@@ -15,7 +15,7 @@ import { sha256 } from '../util/hash.ts';
 import { errorText, executeCell } from './execute-cell.ts';
 import { writeRunManifest } from './manifest.ts';
 import { linkTopLevel, lockRunFolder, prepareRunDir, writeAtomic } from './run-folder.ts';
-import type { ApplyExpectations, PlanCell } from './workload-plan.ts';
+import type { Expectations, PlanCell } from './workload-plan.ts';
 
 /**
  * Runs matrix cells: builds each distinct kernel once (one at a time: builds use every
@@ -32,7 +32,7 @@ export interface OrchestrateArgs {
   accel: AccelRequest;
   shard: { index: number; count: number } | null;
   planCell: PlanCell;
-  applyExpectations: ApplyExpectations;
+  expectations: Expectations;
   progress: Progress;
   toolVersion: string;
   qemuVersion: string | null;
@@ -156,7 +156,7 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
           profile,
           accel: a.accel,
           planCell: a.planCell,
-          applyExpectations: a.applyExpectations,
+          expectations: a.expectations,
           qemuVersion: a.qemuVersion,
           signal: interruptSignal(),
           onProgress: (m) => a.progress.detail(`${cell.id}: ${m}`),

@@ -2,7 +2,7 @@ import type { BuildRecord } from '../build/types.ts';
 import type { ImageFile } from '../image/layout.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import type { StepResult, StepSpec } from '../machine/steps.ts';
-import type { CaseResult } from '../model/result.ts';
+import type { CaseResult, ExpectationFileRef } from '../model/result.ts';
 import type { WorkloadRef } from '../suite/suite.ts';
 
 /**
@@ -33,13 +33,18 @@ export type PlanCell = (args: {
 }) => Promise<CellPlan>;
 
 /**
- * Applies expectations (known failures of a kernel/accelerator) to a workload's cases.
- * The cell's findings come along so that an expectation never hides a kernel BUG.
+ * Known failures of a kernel/accelerator (configs/expectations/). `judge` applies them to
+ * a workload's cases; the cell's findings come along so that an expectation never hides a
+ * kernel BUG. `files` names the expectations files that speak for a kernel and
+ * accelerator, for the report.
  */
-export type ApplyExpectations = (args: {
-  workload: string;
-  cases: CaseResult[];
-  kernelRelease: string;
-  accel: string;
-  findings: readonly { workload: string; title: string }[];
-}) => CaseResult[];
+export interface Expectations {
+  judge(args: {
+    workload: string;
+    cases: CaseResult[];
+    kernelRelease: string;
+    accel: string;
+    findings: readonly { workload: string; title: string }[];
+  }): CaseResult[];
+  files(facts: { kernelRelease: string; accel: string }): ExpectationFileRef[];
+}

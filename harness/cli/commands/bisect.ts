@@ -13,7 +13,7 @@ import type { AccelRequest } from '../../machine/accel.ts';
 import { runCapture } from '../../process/run.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
 import { writeReports } from '../../report/write-all.ts';
-import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
+import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
 import { loadSuite, shippedSuites, suiteFromYaml, suitesDir } from '../../suite/suite.ts';
 import { VERSION } from '../main.ts';
@@ -120,7 +120,7 @@ export async function qemuVersion(): Promise<string | null> {
 export async function stepDeps(progress: Progress): Promise<BisectDeps> {
   return {
     planCell: defaultPlanCell,
-    applyExpectations: defaultApplyExpectations,
+    expectations: defaultExpectations,
     progress,
     toolVersion: VERSION,
     qemuVersion: await qemuVersion(),

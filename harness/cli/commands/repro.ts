@@ -10,7 +10,7 @@ import { runCapture } from '../../process/run.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
-import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
+import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { orchestrate } from '../../run/orchestrate.ts';
 import { cellDirName, defaultRunDir } from '../../run/run-folder.ts';
 import type { Cell } from '../../suite/matrix.ts';
@@ -71,7 +71,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
         accel: saved.accel,
         shard: null,
         planCell: defaultPlanCell,
-        applyExpectations: defaultApplyExpectations,
+        expectations: defaultExpectations,
         progress,
         toolVersion: VERSION,
         qemuVersion,

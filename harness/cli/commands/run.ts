@@ -10,7 +10,7 @@ import { runCapture } from '../../process/run.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
-import { defaultApplyExpectations, defaultPlanCell } from '../../run/default-plan.ts';
+import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultJobs, orchestrate } from '../../run/orchestrate.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
 import type { SourceSpec } from '../../source/types.ts';
@@ -94,7 +94,7 @@ export const registerRun: RegisterCommand = (program, result) => {
         accel: flags.accel,
         shard,
         planCell: defaultPlanCell,
-        applyExpectations: defaultApplyExpectations,
+        expectations: defaultExpectations,
         progress,
         toolVersion: VERSION,
         qemuVersion,

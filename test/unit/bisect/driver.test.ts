@@ -57,7 +57,7 @@ interface Fake {
 function deps(fake: Fake): BisectDeps {
   return {
     planCell: async () => ({ workloads: [], files: [], cmdlineExtra: [] }),
-    applyExpectations: ({ cases }) => cases,
+    expectations: { judge: ({ cases }) => cases, files: () => [] },
     progress: silentProgress,
     toolVersion: 'test',
     qemuVersion: null,

@@ -34,7 +34,7 @@ const emptyRun = (runDir: string) =>
     accel: 'tcg',
     shard: null,
     planCell: async () => ({ workloads: [], files: [], cmdlineExtra: [] }),
-    applyExpectations: ({ cases }) => cases,
+    expectations: { judge: ({ cases }) => cases, files: () => [] },
     progress: silentProgress,
     toolVersion: 'test',
     qemuVersion: null,

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runExpectationFiles } from '../../../harness/expectations/index.ts';
 import { loadExpectations, parseExpectationFile } from '../../../harness/expectations/load.ts';
 import {
+  applicableFiles,
   applyExpectations,
   type ExpectationFile,
   globToRegExp,
@@ -167,7 +169,86 @@ describe('the repository expectations (configs/expectations)', () => {
   it('load and validate', () => {
     expect(files.map((f) => f.file?.replace(/.*configs\//, 'configs/'))).toEqual([
       'configs/expectations/linux-6.1-tcg.yaml',
+      'configs/expectations/linux-6.12-tcg.yaml',
     ]);
+  });
+
+  it('each kernel and accelerator is judged by its own file, and the run names it', () => {
+    const named = (kernelRelease: string, accel: 'tcg' | 'kvm') =>
+      runExpectationFiles({ kernelRelease, accel }, files).map((f) => f.file);
+    expect(named('6.1.192', 'tcg')).toEqual(['configs/expectations/linux-6.1-tcg.yaml']);
+    expect(named('6.12.118', 'tcg')).toEqual(['configs/expectations/linux-6.12-tcg.yaml']);
+    // Measured under TCG only: a KVM run and an unmeasured kernel are judged by none.
+    expect(named('6.12.118', 'kvm')).toEqual([]);
+    expect(named('6.15.0-rc3', 'tcg')).toEqual([]);
+    expect(runExpectationFiles({ kernelRelease: '6.12.118', accel: 'tcg' }, files)[0]!.description).toBe(
+      'Linux 6.12.y under TCG',
+    );
+  });
+
+  it('a file with no expectations left still speaks for its kernel: "measured, none"', () => {
+    const empty: ExpectationFile = { file: 'none.yaml', kernel: '6.13', accel: 'tcg', expectations: [] };
+    expect(applicableFiles([empty, file], { kernelRelease: '6.13.2', accel: 'tcg' })).toEqual([
+      { file: 'none.yaml', description: null },
+    ]);
+    expect(applicableFiles([empty, file], { kernelRelease: '6.13.2', accel: 'kvm' })).toEqual([]);
+    // An entry-level kernel makes a file speak for that kernel too.
+    const entry: ExpectationFile = {
+      file: 'entry.yaml',
+      kernel: '6.1',
+      accel: 'any',
+      expectations: [
+        { workload: 'w', cases: ['c'], status: 'fail', kernel: '6.2', reason: 'only on 6.2 here' },
+      ],
+    };
+    expect(applicableFiles([entry], { kernelRelease: '6.2.1', accel: 'kvm' }).map((f) => f.file)).toEqual([
+      'entry.yaml',
+    ]);
+  });
+
+  it('on 6.12 under TCG, the real hmm-tests run with THP=always fails only the exclusive* cases, all expected by the 6.12 file', () => {
+    const out = read('workload-hmm-tests-6.12.118-thp-always.out');
+    const names = [...out.matchAll(/^(?:not )?ok \d+ (\S+)$/gm)].map((m) => m[1]!);
+    expect(names).toHaveLength(58);
+    const o = parseWorkloadOutput(
+      {
+        name: 'hmm-tests-thp',
+        expectedCases: names,
+        checks: [{ name: 'unload-test_hmm', timeoutS: 60 }],
+        setupCommands: [],
+        commandTimeoutS: 600,
+      },
+      { state: 'finished', status: 1, output: out, nonce: FIXTURE_NONCE },
+    );
+    const run612 = { kernelRelease: '6.12.118', accel: 'tcg' as const };
+    const j = applyExpectations([{ workload: 'hmm-tests-thp', cases: o.cases }], [], files, run612);
+    expect(j.cases.filter((x) => x.status !== 'pass').map((x) => `${x.name}: ${x.status}`)).toEqual(
+      ['private', 'coherent'].flatMap((v) =>
+        ['exclusive', 'exclusive_mprotect', 'exclusive_cow'].map((t) => `hmm.hmm_device_${v}.${t}: xfail`),
+      ),
+    );
+    // Judged by 6.12's own reason, read in 6.12's source, not by 6.1's.
+    const used = new Set(j.cases.filter((x) => x.expectation).map((x) => x.expectation!.file));
+    expect([...used].map((f) => f.replace(/.*configs\//, 'configs/'))).toEqual([
+      'configs/expectations/linux-6.12-tcg.yaml',
+    ]);
+  });
+
+  it("on 6.12 under TCG, the real dax runs pass every case, O_DIRECT included: 6.1's wake-up expectation does not apply", () => {
+    const run612 = { kernelRelease: '6.12.118', accel: 'tcg' as const };
+    for (const [name, f] of [
+      ['dax-ext4', 'workload-dax-ext4-6.12.118.out'],
+      ['dax-xfs', 'workload-dax-xfs-6.12.118.out'],
+    ] as const) {
+      const o = parseWorkloadOutput(
+        { name, expectedCases: [], checks: [], setupCommands: [], commandTimeoutS: 300 },
+        { state: 'finished', status: 0, output: read(f), nonce: FIXTURE_NONCE },
+      );
+      expect(o.cases.map((x) => x.name)).toContain('truncate_vs_odirect');
+      const j = applyExpectations([{ workload: name, cases: o.cases }], [], files, run612);
+      expect(j.cases.filter((x) => x.status !== 'pass')).toEqual([]);
+      expect(j.cases).toHaveLength(10);
+    }
   });
 
   it('on 6.1 under TCG, the real hmm-tests run with THP=always fails only the exclusive* cases, all expected', () => {
