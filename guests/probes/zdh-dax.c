@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 
 #define OWNER_FILE 0xa1
 #define TWO_MB (2 * ZDH_MB)
@@ -550,8 +551,89 @@ static void dump_thread(pid_t tid)
 }
 
 /*
- * A get and a put of every page of a mapping (vmsplice into a pipe, then drain it):
- * put_page() on an fsdax page whose count falls back to 1 wakes a truncate waiting for it.
+ * When an fsdax page is idle, and who wakes a truncate or punch hole waiting for it.
+ * Before 6.15 a ZONE_DEVICE page sat at refcount 1, a mapping took no reference, and
+ * put_devmap_managed_page() woke the waiter (wake_up_var) when a put took the count back
+ * to 1; the waiter is ext4_break_layouts() or xfs_break_dax_layouts() (___wait_var_event
+ * on page->_refcount == 1). From 6.15 ("fsdax refcount rework") fsdax pages are refcounted
+ * like other pages: each mapping holds a reference, a page is idle at refcount 0, and the
+ * put that reaches 0 goes through free_zone_device_folio(), which wakes the waiter; both
+ * filesystems wait in dax_break_layout() (wait_page_idle(): dax_page_is_idle()) and
+ * dax_break_layout_final() at eviction. The 6.15 window is from the release alone; a
+ * tree with the rework backported reports the older numbers here, and only the text is
+ * affected.
+ */
+struct dax_generation {
+	int idle_count;
+	const char *waker;
+	char release[65];
+};
+
+static void dax_generation(struct dax_generation *g)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	snprintf(g->release, sizeof(g->release), "this kernel");
+	if (uname(&u) == 0) {
+		snprintf(g->release, sizeof(g->release), "%s", u.release);
+		sscanf(u.release, "%d.%d", &major, &minor);
+	}
+	if (major > 6 || (major == 6 && minor >= 15)) {
+		g->idle_count = 0;
+		g->waker = "free_zone_device_folio()";
+	} else {
+		g->idle_count = 1;
+		g->waker = "put_devmap_managed_page()";
+	}
+}
+
+/*
+ * The layout-break functions a stuck task's kernel stack names (/proc/<tid>/stack lines
+ * are "[<0>] name+0x../0x.."), old and new: ext4_break_layouts / xfs_break_dax_layouts
+ * before 6.15, dax_break_layout / dax_break_layout_final (with ext4_break_layouts,
+ * xfs_break_dax_layouts or an evict_inode above them) from 6.15; dax_wait_page_idle and
+ * wait_page_idle are the waits when they are not inlined.
+ */
+static void stuck_in(pid_t tid, char *out, size_t len)
+{
+	static const char *const waits[] = {
+		"dax_wait_page_idle", "wait_page_idle_uninterruptible", "wait_page_idle",
+		"dax_break_layout_final", "dax_break_layout", "dax_layout_busy_page_range",
+		"ext4_break_layouts", "xfs_break_dax_layouts", "xfs_break_layouts",
+		"fuse_dax_break_layouts",
+	};
+	char path[96], stack[8192], key[64];
+	size_t n = 0, used = 0;
+	int fd;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		ssize_t r;
+
+		while (n < sizeof(stack) - 1 && (r = read(fd, stack + n, sizeof(stack) - 1 - n)) > 0)
+			n += (size_t)r;
+		close(fd);
+	}
+	stack[n] = 0;
+	for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+		snprintf(key, sizeof(key), " %s+", waits[i]);
+		if (strstr(stack, key) && used + strlen(waits[i]) + 3 < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", waits[i]);
+	}
+	if (!used)
+		snprintf(out, len, "no layout-break function (stack unreadable or elsewhere)");
+}
+
+/*
+ * Takes and drops a reference on every page of a mapping, ending with the put that makes
+ * the page idle on either generation: vmsplice() into a pipe (GUP faults the page in and
+ * takes a reference), drain the pipe (that put takes a pre-6.15 page back to 1), then
+ * MADV_DONTNEED the range (from 6.15 the mapping's own reference goes, and the count
+ * reaches 0; before 6.15 a DAX mapping held no reference and this changes no count).
+ * vmsplice() of a range past EOF fails with EFAULT and is skipped.
  */
 static void poke_pages(char *map, size_t size)
 {
@@ -566,6 +648,7 @@ static void poke_pages(char *map, size_t size)
 
 		if (n > 0 && read(pfd[0], buf, (size_t)n) < 0)
 			break;
+		madvise(map + off, sizeof(buf), MADV_DONTNEED);
 	}
 	close(pfd[0]);
 	close(pfd[1]);
@@ -573,21 +656,28 @@ static void poke_pages(char *map, size_t size)
 
 /*
  * The truncate did not finish although no pin is left. Tells a missing wake-up (the
- * page is idle, but nobody woke the waiter: an unrelated put_page() of the file's pages
- * lets it finish) from a leaked page reference (it still waits).
+ * page is idle, but nobody woke the waiter: another reference taken and dropped until the
+ * page is idle again wakes it, and it finishes) from a leaked page reference (it still
+ * waits, because the count never gets back to idle).
  */
 static void diagnose_stuck(pthread_t t, pid_t tid, char *map, size_t size, const char *what)
 {
+	struct dax_generation g;
+	char where[256];
+
+	dax_generation(&g);
 	dump_thread(tid);
+	stuck_in(tid, where, sizeof(where));
+	zdh_diag("the %s waits in: %s", what, where);
 	poke_pages(map, size);
 	if (join_bounded(t, 10) == 0)
-		zdh_diag("DIAGNOSIS: missing wake-up: the %s finished as soon as another get/put_page() of the file's "
-			 "pages happened; the page's count had already dropped to 1 without waking the waiter",
-			 what);
+		zdh_diag("DIAGNOSIS: missing wake-up: the %s finished as soon as the file's pages were referenced and "
+			 "released again; a page had already become idle (refcount %d on %s) without %s waking the waiter",
+			 what, g.idle_count, g.release, g.waker);
 	else
-		zdh_diag("DIAGNOSIS: leaked page reference: the %s still waits after a get/put_page() of every page of the "
-			 "file (a DAX page's count never drops back to 1)",
-			 what);
+		zdh_diag("DIAGNOSIS: leaked page reference: the %s still waits after every page of the file was "
+			 "referenced and released again (a DAX page's count never drops back to %d, its idle count on %s)",
+			 what, g.idle_count, g.release);
 }
 
 static int race_odirect(int punch)

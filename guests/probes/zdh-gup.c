@@ -6,8 +6,11 @@
  *   zdh-gup [--fsdax-dir DIR] [--devdax /dev/daxX.Y] [--private /dev/hmm_dmirror0]
  *           [--coherent /dev/hmm_dmirror2]
  *
- * Expectations (6.1):
+ * Expectations (6.1 and mainline alike):
  *   fsdax      GUP and short-term pins work; FOLL_LONGTERM pins are refused
+ *              (check_vma_flags(): vma_is_fsdax() gives -EOPNOTSUPP; the fast path
+ *              used pte_devmap()/pmd_devmap() before 6.15, folio_is_fsdax() in
+ *              folio_is_longterm_pinnable() after; neither matters to the result)
  *   devdax     every kind works, FOLL_LONGTERM included
  *   private    GUP faults the pages back from the device, then pins them
  *   coherent   short-term pins leave the pages on the device; FOLL_LONGTERM pins

@@ -8,7 +8,15 @@
  *    migrate_device_coherent_page is device-coherent; the migrate_to_ram path, device
  *    exclusive entries and test_hmm's dmirror_* are device-private (test_hmm's coherent
  *    mode shares dmirror_* code, so only coherent-only functions say coherent);
- * 3. a ZONE_DEVICE page with nothing more is `zone-device`; no evidence at all is null.
+ * 3. a ZONE_DEVICE page with nothing more is `zone-device`, and so is a report fired in the
+ *    code that only ever handles ZONE_DEVICE pages without saying which kind:
+ *    free_zone_device_folio() (6.15+; free_zone_device_page() before) and the pgmap
+ *    helpers of mm/memremap.c. No evidence at all is null.
+ *
+ * Nothing here needs the 6.1-era devmap machinery (pte_devmap/pmd_devmap, PFN_DEV,
+ * put_devmap_managed_page), which later kernels drop: the kind comes from the dump and from
+ * the DAX/HMM code paths, which both generations have. The 6.1 names are still matched
+ * where a 6.1 log has them.
  */
 
 import { type Evidence, siteFile } from './evidence.ts';
@@ -38,6 +46,10 @@ const DEVDAX_FUNC = /^(?:dev_dax_\w+|__dev_dax_\w+|dax_pgoff_to_phys|dax_mmap)$/
 const COHERENT_FUNC = /^(?:migrate_device_coherent_page|migrate_device_coherent_folio|\w*_coherent_\w*)$/;
 const PRIVATE_FUNC =
   /^(?:dmirror_\w+|\w+_migrate_to_ram|migrate_to_ram|remove_device_exclusive_entry|make_device_exclusive\w*|device_private_\w+|nouveau_dmem_\w+|svm_migrate_\w+|kvmppc_uvmem_\w+|hmm_range_fault|hmm_vma_\w+)$/;
+
+/** mm/memremap.c functions that only handle ZONE_DEVICE pages, of any kind. */
+const ZONE_DEVICE_FUNC =
+  /^(?:free_zone_device_(?:folio|page)|zone_device_(?:page|folio)_init|init_zone_device_folio|memunmap_pages|memremap_pages|devm_memremap_pages_release|put_devmap_managed_\w+|__put_devmap_managed_\w+)$/;
 
 type CodeKind = Exclude<PageKind, 'ordinary' | 'zone-device'>;
 
@@ -72,5 +84,7 @@ export function pageKindOf(ev: Evidence, zoneDevice: number = DEFAULT_ZONE_DEVIC
   const fromCode = kindFromCode(ev);
   if (fromCode !== null) return fromCode;
   if (page !== null && page.zone === zoneDevice) return 'zone-device';
+  if (siteFile(ev.header.site) === 'mm/memremap.c' && ZONE_DEVICE_FUNC.test(baseName(ev.header.func)))
+    return 'zone-device';
   return null;
 }

@@ -1,5 +1,5 @@
 /**
- * Is a report about a reference count? Signs, from the kernel sources (6.1):
+ * Is a report about a reference count? Signs, from the kernel sources (6.1 and mainline):
  * - every Bad page state: bad_page() checks a page as its last reference goes (or as it
  *   is handed out), and its reasons (nonzero _refcount, nonzero mapcount, non-NULL mapping,
  *   flags still set) are the state a correct refcount lifecycle would have cleared;
@@ -11,12 +11,20 @@
  *   e.g. put_page's `VM_BUG_ON_PAGE(page_ref_count(page) == 0)` and folio_get's
  *   `folio_ref_zero_or_close_to_overflow` after expansion;
  * - WARNINGs at the refcount checks of fs/dax.c (dax_associate_entry,
- *   dax_disassociate_entry, …), mm/memremap.c (free_zone_device_page,
+ *   dax_disassociate_entry, …; from 6.15 also dax_folio_put's and dax_folio_init's
+ *   WARN_ON_ONCE(folio_ref_count(…)), which usually show as the function they are inlined
+ *   into: dax_disassociate_entry, dax_insert_entry, dax_delete_mapping_range),
+ *   mm/memremap.c (free_zone_device_page in 6.1, free_zone_device_folio from 6.15,
  *   zone_device_page_init, memunmap_pages), mm/gup.c (try_get_folio, try_grab_page, …),
  *   mm/migrate*.c (migrate_vma_*, expected-count checks), include/linux/page_ref.h, and
  *   include/linux/mm.h's try_get_page;
  * - hangs waiting for a page or pgmap reference to drop: dax_layout_busy_page,
- *   the *_break_layouts helpers, memunmap_pages.
+ *   the *_break_layouts helpers (ext4_break_layouts, xfs_break_dax_layouts) in 6.1, and
+ *   from 6.15 the common dax_break_layout / dax_break_layout_final with wait_page_idle
+ *   (dax_wait_page_idle in the series before it was merged), memunmap_pages. The scan never
+ *   reads an idle count: a page is idle at refcount 1 in 6.1 and at 0 from 6.15, and only
+ *   the function names say that a task waits for one. In a hung-task report they may be in
+ *   the stack of the lock owner that CONFIG_DETECT_HUNG_TASK_BLOCKER prints after it.
  */
 
 import { type Evidence, siteFile } from './evidence.ts';

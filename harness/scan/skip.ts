@@ -123,7 +123,7 @@ export const GENERIC_SKIPS: readonly SkipRule[] = [
   r('^kref_', 'kref_put'),
   r('ref_tracker', 'ref_tracker_free'),
   r('^_*(?:page|folio)_ref_', 'page_ref_dec_and_test'),
-  r('^_*(?:put|get)_page|^_*folio_(?:put|get)|^put_devmap_managed_page', 'put_page'),
+  r('^_*(?:put|get)_page|^_*folio_(?:put|get)|^put_devmap_managed_(?:page|folio)', 'put_page'),
   // Library: mem*/str*, user copies, printk and friends, list debugging, retpolines.
   r('mem(?:cpy|cmp|set|chr|move|dup)', 'memcpy_orig'),
   r('str(?:n?cmp|l?cpy|n?cpy|scpy|n?len|n?str|chr|n?dup)', 'strlen'),
@@ -230,6 +230,9 @@ export const ALLOCATOR_SKIPS: readonly SkipRule[] = [
   r('^_*check_(?:free|new)_pages?$', 'check_new_pages'),
   r('^_*free_(?:pages|pcp)_prepare|^free_tail_page_prepare', 'free_pages_prepare'),
   r('^_*free_unref_(?:page|folios)', 'free_unref_page'),
+  // 6.15 renamed free_unref_page() to free_frozen_pages()/__free_frozen_pages().
+  r('^_*free_frozen_pages$', '__free_frozen_pages'),
+  r('^_*alloc_frozen_pages', '__alloc_frozen_pages_noprof'),
   r('^_*free_(?:the_page|pages|one_page|compound_page)', '__free_pages'),
   r('^destroy_large_folio$|^_*folio_put_(?:large|small)$|^release_pages$|^folios_put', 'release_pages'),
   r('^prep_new_page$|^post_alloc_hook$|^rmqueue|^get_page_from_freelist$', 'get_page_from_freelist'),
