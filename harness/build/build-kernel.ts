@@ -53,8 +53,14 @@ export interface BuildOptions {
 }
 
 /** Paths of the kernel tree that guest programs are compiled from (see BuildRecord.ksrc). */
-const KSRC_PATHS = [
+export const KSRC_PATHS = [
   'tools/testing/selftests',
+  // lib.mk's TOOLS_INCLUDES (-isystem tools/include/uapi): the tree's own uapi headers that
+  // the selftests' helper sources need (6.12's and mainline's mm/vm_util.c: <linux/fs.h> with
+  // PAGEMAP_SCAN and PROCMAP_QUERY, newer than a host's). About 2 MB. Its asm/ headers include
+  // ../../../arch/x86/include/uapi/asm/*.h, hence the x86 part of tools/arch too.
+  'tools/include',
+  'tools/arch/x86/include/uapi',
   'lib/test_hmm_uapi.h',
   'mm/gup_test.h',
   'include/uapi/linux/userfaultfd.h',

@@ -11,12 +11,20 @@ import { runCapture, runLogged } from '../process/run.ts';
 import { cacheRoot, projectRoot } from '../util/paths.ts';
 import { harnessCaseNames } from './kselftest-names.ts';
 import {
+  type CompilePlan,
+  compileFailureSummary,
   compilePlan,
+  dependencyIncludes,
+  type KselftestWhere,
   keyName,
   kselftestCandidates,
+  kselftestExtraSources,
   parseMakeRule,
+  planSources,
   programKey,
+  SELFTESTS_DIR,
   sourceName,
+  TOOLS_UAPI_DIR,
 } from './program-build.ts';
 import { type BuiltProgram, GUEST_BIN, type ProgramDecl } from './types.ts';
 
@@ -55,18 +63,27 @@ function findKselftestDir(p: ProgramDecl, ksrc: string): string {
   return dir;
 }
 
-/** The sources and non-system headers a compile reads (`gcc -MM` with the same -I folders). */
-async function dependencies(
-  cc: string,
-  cwd: string,
-  args: readonly string[],
-  source: string,
-): Promise<string[]> {
-  const incl: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '-I' && args[i + 1] !== undefined) incl.push('-I', args[i + 1]!);
-  }
-  return parseMakeRule(await runCapture(cc, ['-MM', ...incl, source], { cwd }));
+/**
+ * What the edge knows of a kselftest's folder: the extra sources its Makefile links in (those
+ * present in the folder) and whether ksrc has lib.mk's TOOLS_INCLUDES folder.
+ */
+function kselftestWhere(p: ProgramDecl, ksrc: string): KselftestWhere & { missingExtra: string[] } {
+  const dir = findKselftestDir(p, ksrc);
+  const makefile = join(dir, 'Makefile');
+  const named = existsSync(makefile) ? kselftestExtraSources(readFileSync(makefile, 'utf8'), p.name) : [];
+  return {
+    kselftestDir: dir,
+    extraSources: named.filter((f) => existsSync(join(dir, f))),
+    missingExtra: named.filter((f) => !existsSync(join(dir, f))),
+    toolsUapi: existsSync(join(ksrc, TOOLS_UAPI_DIR)),
+  };
+}
+
+/** The sources and non-system headers a compile reads (`gcc -MM` over every source, -isystem as -I). */
+async function dependencies(cc: string, plan: CompilePlan): Promise<string[]> {
+  return parseMakeRule(
+    await runCapture(cc, ['-MM', ...dependencyIncludes(plan.args), ...planSources(plan)], { cwd: plan.cwd }),
+  );
 }
 
 /** Builds (or finds in the cache) one program. */
@@ -77,13 +94,42 @@ export async function buildProgram(
 ): Promise<BuiltProgram> {
   const cc = opts.cc ?? 'gcc';
   const cache = opts.cache ?? cacheRoot();
-  const kselftestDir = p.from === 'kselftest' ? findKselftestDir(p, ksrc) : undefined;
-  const plan = compilePlan(p, { probesDir: PROBES_DIR, ksrc, ...(kselftestDir ? { kselftestDir } : {}) });
+  const ks = p.from === 'kselftest' ? kselftestWhere(p, ksrc) : undefined;
+  const plan = compilePlan(p, { probesDir: PROBES_DIR, ksrc, ...ks });
   if (!existsSync(join(plan.cwd, plan.source))) {
     throw infraError(`no source ${posix.join(plan.cwd, plan.source)} for program ${p.name}`);
   }
+  try {
+    return await buildWithPlan(p, plan, ks, ksrc, cc, cache, opts);
+  } catch (e) {
+    // A ksrc copied before zdh copied tools/include cannot compile the extra sources of
+    // 6.12's Makefile (vm_util.c wants the tree's <linux/fs.h>), though hmm-tests itself
+    // builds alone as it did then: build it alone, and say how to get the Makefile's way.
+    if (!ks || ks.toolsUapi || plan.extraSources.length === 0) throw e;
+    const alone = compilePlan(p, { probesDir: PROBES_DIR, ksrc, ...ks, extraSources: [] });
+    const built = await buildWithPlan(p, alone, ks, ksrc, cc, cache, opts).catch(() => {
+      throw e;
+    });
+    opts.onProgress?.(
+      `kselftest ${p.name} built without ${plan.extraSources.join(', ')}: this build's ksrc has no ${TOOLS_UAPI_DIR} (made before zdh copied tools/include); \`zdh build --force\` rebuilds it so that ${p.name} is built as its Makefile does`,
+    );
+    return built;
+  }
+}
+
+async function buildWithPlan(
+  p: ProgramDecl,
+  plan: CompilePlan,
+  ks: (KselftestWhere & { missingExtra: string[] }) | undefined,
+  ksrc: string,
+  cc: string,
+  cache: string,
+  opts: BuildProgramsOptions,
+): Promise<BuiltProgram> {
   const compiler = await compilerId(cc);
-  const deps = await dependencies(cc, plan.cwd, plan.args, plan.source);
+  const deps = await dependencies(cc, plan).catch((e: Error) => {
+    throw buildFailure(p, cc, plan, ks, ksrc, e.message.split('\n'), 'cannot list the files it reads');
+  });
   const roots = { cwd: plan.cwd, ksrc, probesDir: PROBES_DIR };
   const key = programKey(
     p,
@@ -116,16 +162,7 @@ export async function buildProgram(
   const res = await runLogged(cc, [...plan.args, '-o', join(tmp, p.name)], { cwd: plan.cwd, keepLines: 40 });
   if (res.exitCode !== 0) {
     rmSync(tmp, { recursive: true, force: true });
-    throw infraError(`cannot build ${p.from} ${p.name}: ${cc} exited with ${res.exitCode ?? res.signal}`, {
-      details: [
-        `in ${plan.cwd}: ${cc} ${plan.args.join(' ')}`,
-        ...res.tail.filter((l) => l.trim() !== '').slice(-20),
-      ],
-      hint:
-        p.from === 'probe'
-          ? 'fix the probe (it is built with -Wall -Werror against the kernel tree under test)'
-          : 'the kselftest does not build against this kernel tree; check the tree or the program declaration',
-    });
+    throw buildFailure(p, cc, plan, ks, ksrc, res.tail, `${cc} exited with ${res.exitCode ?? res.signal}`);
   }
   let cases: string[] | undefined;
   const mode = p.cases ?? (p.from === 'probe' ? 'list' : 'harness');
@@ -148,6 +185,49 @@ export async function buildProgram(
     rmSync(tmp, { recursive: true, force: true });
   }
   return { name: p.name, hostPath: bin, guestPath: `${GUEST_BIN}/${p.name}`, cases, key, cached: false };
+}
+
+/** A compile that failed, with what it lacks and, for a kselftest, what it was given. */
+function buildFailure(
+  p: ProgramDecl,
+  cc: string,
+  plan: CompilePlan,
+  ks: (KselftestWhere & { missingExtra: string[] }) | undefined,
+  ksrc: string,
+  output: readonly string[],
+  what: string,
+): Error {
+  const lacks = compileFailureSummary(output);
+  const details = [
+    `in ${plan.cwd}: ${cc} ${plan.args.join(' ')}`,
+    ...output.filter((l) => l.trim() !== '').slice(-20),
+  ];
+  const hints: string[] = [];
+  if (ks) {
+    const extra = ks.extraSources ?? [];
+    details.push(
+      extra.length > 0
+        ? `linked with ${extra.join(', ')} (named for ${p.name} by the rules of ${posix.join(plan.cwd, 'Makefile')})`
+        : `no extra sources: the rules of ${posix.join(plan.cwd, 'Makefile')} name none for ${p.name}`,
+    );
+    if (ks.missingExtra.length > 0) {
+      details.push(`the Makefile names ${ks.missingExtra.join(', ')}, not in ${plan.cwd}`);
+    }
+    if (!ks.toolsUapi) {
+      hints.push(
+        `this build's ksrc has no ${TOOLS_UAPI_DIR} (${posix.join(ksrc, TOOLS_UAPI_DIR)}): it was made by a zdh that did not copy tools/include, and the tree's own uapi headers there (e.g. <linux/fs.h>) are what newer selftests need; \`zdh build --force\` rebuilds it with them`,
+      );
+    }
+    hints.push(
+      `the kselftest does not build against this kernel tree as its ${SELFTESTS_DIR} Makefile would; check the tree or the program declaration`,
+    );
+  } else {
+    hints.push('fix the probe (it is built with -Wall -Werror against the kernel tree under test)');
+  }
+  return infraError(
+    `cannot build ${p.from} ${p.name}: ${what}${lacks.length > 0 ? ` (${lacks.join(', ')})` : ''}`,
+    { details, hint: hints.join('; ') },
+  );
 }
 
 /** Builds every program of the given declarations once (programs are shared by name). */

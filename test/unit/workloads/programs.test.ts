@@ -220,7 +220,19 @@ describe('program build plans and keys', () => {
     expect(k).toMatchObject({
       cwd: '/k/tools/testing/selftests/vm',
       source: 'hmm-tests.c',
-      args: ['-static', '-O2', '-I', '/k', 'hmm-tests.c', '-lpthread', '-lrt'],
+      args: [
+        '-static',
+        '-O2',
+        '-I',
+        '/k',
+        '-I',
+        '/k/tools/testing/selftests',
+        '-I',
+        '/k/tools/testing/selftests/vm',
+        'hmm-tests.c',
+        '-lpthread',
+        '-lrt',
+      ],
     });
   });
 
