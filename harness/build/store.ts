@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { TARBALL_TMP_LEFTOVER } from '../source/tarball.ts';
-import { removeInside, sweepDeadLeftovers } from '../util/cleanup.ts';
+import { removeInside, sweepDeadLeftovers, sweepSocketDirs } from '../util/cleanup.ts';
 import type { BuildRecord, FileFacts } from './types.ts';
 
 /**
@@ -261,6 +261,6 @@ export async function sweepCacheLeftovers(cache: string, tmp: string = tmpdir())
     ...(await sweepDeadLeftovers(buildsDir(cache), /^\.(?:staging|old)-[0-9a-f]+-(\d+)$/)),
     ...(await sweepDeadLeftovers(requestsDir(cache), /^\.[0-9a-f]+\.(\d+)$/)),
     ...(await sweepDeadLeftovers(join(cache, 'sources'), TARBALL_TMP_LEFTOVER)),
-    ...(await sweepDeadLeftovers(tmp, /^zdh-(\d+)-[A-Za-z0-9]{6}$/)),
+    ...(await sweepSocketDirs(tmp)),
   ];
 }

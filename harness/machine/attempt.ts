@@ -13,6 +13,7 @@ import type { GuestImage } from '../image/assemble.ts';
 import { writeRunInitrd } from '../image/initrd.ts';
 import { interruptSignal } from '../process/interrupt.ts';
 import { type ManagedProcess, spawnManaged } from '../process/run.ts';
+import { SOCKET_DIR_MARK } from '../util/cleanup.ts';
 import type { AccelChoice } from './accel.ts';
 import { ChannelDecoder } from './channel.ts';
 import { hmmModuleOptions } from './cmdline.ts';
@@ -64,11 +65,14 @@ function randomId(n: number): string {
 
 /**
  * Unix socket paths are limited to 107 bytes; long run folders get their sockets in /tmp,
- * in zdh-<pid>-XXXXXX so that a sweep (build/store.ts sweepCacheLeftovers) can tell a dead zdh's.
+ * in zdh-sockets-<pid>-XXXXXX with a mark file, so that a sweep (util/cleanup.ts
+ * sweepSocketDirs) can tell a dead zdh's from anything else in /tmp.
  */
 async function socketDir(runDir: string): Promise<{ dir: string; temporary: boolean }> {
   if (Buffer.byteLength(join(runDir, 'results.sock')) <= 100) return { dir: runDir, temporary: false };
-  return { dir: await mkdtemp(join(tmpdir(), `zdh-${process.pid}-`)), temporary: true };
+  const dir = await mkdtemp(join(tmpdir(), `zdh-sockets-${process.pid}-`));
+  await writeFile(join(dir, SOCKET_DIR_MARK), `${process.pid}\n`);
+  return { dir, temporary: true };
 }
 
 /** A server for one connection from QEMU. */

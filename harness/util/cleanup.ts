@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { infraError } from '../errors.ts';
@@ -85,6 +85,51 @@ export async function sweepDeadLeftovers(dir: string, pattern: RegExp): Promise<
       removed.push(join(dir, name));
     } catch {
       // Someone else's (another user's /tmp folder) or gone meanwhile.
+    }
+  }
+  return removed;
+}
+
+/** The file that marks a folder as zdh's socket folder in /tmp (machine/attempt.ts). */
+export const SOCKET_DIR_MARK = '.zdh-sockets';
+/** zdh-sockets-<pid>-XXXXXX: the owner's pid in the name, for the sweep. */
+export const SOCKET_DIR_PATTERN = /^zdh-sockets-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Removes socket folders a dead zdh left in `tmp`. /tmp is everyone's, so a name alone
+ * proves nothing: a folder goes only when its name matches SOCKET_DIR_PATTERN, its owner
+ * is dead, it is a real folder of this user, it holds the mark zdh wrote, and everything
+ * else in it is a socket. Then those entries are removed one by one and the folder with
+ * rmdir, never recursively: a folder that is not what zdh makes stays as it is.
+ */
+export async function sweepSocketDirs(tmp: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const pid = Number(SOCKET_DIR_PATTERN.exec(name)?.[1]);
+    if (Number.isNaN(pid) || pidAlive(pid)) continue;
+    const dir = join(tmp, name);
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      const entries = readdirSync(dir);
+      if (!entries.includes(SOCKET_DIR_MARK)) continue;
+      const ours = entries.every((e) => {
+        const es = lstatSync(join(dir, e));
+        return e === SOCKET_DIR_MARK ? es.isFile() : es.isSocket();
+      });
+      if (!ours) continue;
+      for (const e of entries) rmSync(join(dir, e), { force: true });
+      rmdirSync(dir);
+      removed.push(dir);
+    } catch {
+      // Another user's, or gone meanwhile: a sweep is a courtesy.
     }
   }
   return removed;

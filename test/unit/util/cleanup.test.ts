@@ -1,10 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sweepCacheLeftovers } from '../../../harness/build/store.ts';
-import { pidAlive, removeInside, sweepDeadLeftovers } from '../../../harness/util/cleanup.ts';
+import {
+  pidAlive,
+  removeInside,
+  SOCKET_DIR_MARK,
+  sweepDeadLeftovers,
+} from '../../../harness/util/cleanup.ts';
 
 /** The pid of a process that has really lived and ended. */
 function deadPid(): number {
@@ -63,19 +69,40 @@ describe('sweepCacheLeftovers', () => {
       make(join(cache, 'builds', `.old-0123456789abcdef-${dead}`)),
       make(join(cache, 'requests', `.${'cd'.repeat(32)}.${dead}`), true),
       make(join(cache, 'sources', `tarball-0123456789abcdef.tmp-${dead}`)),
-      make(join(tmp, `zdh-${dead}-AbC123`)),
     ];
+    // A socket folder of a dead zdh: the mark, and sockets (one still bound here).
+    const sockets = make(join(tmp, `zdh-sockets-${dead}-AbC123`));
+    writeFileSync(join(sockets, SOCKET_DIR_MARK), `${dead}\n`);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(sockets, 'qmp.sock'), resolve));
+    gone.push(sockets);
+    // Look-alikes in /tmp that are not zdh's socket folders: never touched.
+    const noMark = make(join(tmp, `zdh-sockets-${dead}-NoMrk1`));
+    const notSockets = make(join(tmp, `zdh-sockets-${dead}-Files1`));
+    writeFileSync(join(notSockets, SOCKET_DIR_MARK), 'x');
+    writeFileSync(join(notSockets, 'precious.txt'), 'x');
+    const linkTarget = make(join(temp(), 'target'));
+    writeFileSync(join(linkTarget, SOCKET_DIR_MARK), 'x');
+    const link = join(tmp, `zdh-sockets-${dead}-Link12`);
+    symlinkSync(linkTarget, link);
     const kept = [
+      // zdh-<digits>-XXXXXX is an ordinary mkdtemp name (a user's, a test's): not zdh's to judge.
+      make(join(tmp, `zdh-${dead}-AbC123`)),
+      noMark,
+      join(notSockets, 'precious.txt'),
+      link,
+      join(linkTarget, SOCKET_DIR_MARK),
       make(join(cache, 'builds', `.staging-0123456789abcdef-${live}`)),
       make(join(cache, 'builds', `.old-0123456789abcdef-${live}`)),
       make(join(cache, 'requests', `.${'cd'.repeat(32)}.${live}`), true),
       make(join(cache, 'sources', `tarball-0123456789abcdef.tmp-${live}`)),
-      make(join(tmp, `zdh-${live}-AbC123`)),
+      make(join(tmp, `zdh-sockets-${live}-AbC123`)),
       // Not ours to judge: no pid in the name.
       make(join(tmp, 'zdh-AbC123')),
       make(join(cache, 'sources', 'tarball-0123456789abcdef')),
     ];
     await sweepCacheLeftovers(cache, tmp);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     for (const p of gone) expect(existsSync(p), p).toBe(false);
     for (const p of kept) expect(existsSync(p), p).toBe(true);
   });
