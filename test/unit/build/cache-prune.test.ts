@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SOCKET_DIR_MARK } from '../../../harness/util/cleanup.ts';
 import { withLock } from '../../../harness/util/lock.ts';
 import { zdh } from '../../helpers/zdh.ts';
 import { layBuildFiles, recordFor, writeLegacyRecord } from './fake-build.ts';
@@ -115,9 +116,12 @@ describe('zdh cache prune', () => {
     const paths = (pid: number) => [
       join(cache, 'builds', `.staging-0123456789abcdef-${pid}`),
       join(cache, 'sources', `tarball-0123456789abcdef.tmp-${pid}`),
-      join(tmp, `zdh-${pid}-AbC123`),
+      join(tmp, `zdh-sockets-${pid}-AbC123`),
     ];
     for (const p of [...paths(dead), ...paths(live)]) mkdirSync(p, { recursive: true });
+    // A socket folder as zdh makes it: the mark (its sockets are gone with their QEMU).
+    for (const pid of [dead, live])
+      writeFileSync(join(tmp, `zdh-sockets-${pid}-AbC123`, SOCKET_DIR_MARK), `${pid}\n`);
     const res = await prune(cache, [], tmp);
     expect(res.code, res.stderr).toBe(0);
     for (const p of paths(dead)) expect(existsSync(p), p).toBe(false);
