@@ -108,8 +108,18 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
     toolchain,
   });
 
+  // A cached build was made from the same content, perhaps under another name (another
+  // clone, ref, tree path or patch file name): the record says how *this* request named it.
+  const asRequested = (r: BuildRecord): BuildRecord => ({
+    ...r,
+    inputs: {
+      ...r.inputs,
+      source: sourceSummary(source),
+      patches: patches.map((p) => ({ name: p.name, sha256: p.sha256 })),
+    },
+  });
   const hit = opts.force ? undefined : lookupRequest(cache, reqKey);
-  if (hit) return { ...hit, cached: true, seconds: elapsed(started) };
+  if (hit) return { ...asRequested(hit), cached: true, seconds: elapsed(started) };
 
   // Slots follow a configuration's identity (which fragments, not their content): kbuild
   // rebuilds incrementally when a fragment changes, a new slot would rebuild everything.
@@ -125,7 +135,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
     slot.dir,
     async (slotLost) => {
       const again = opts.force ? undefined : lookupRequest(cache, reqKey);
-      if (again) return { ...again, cached: true, seconds: elapsed(started) };
+      if (again) return { ...asRequested(again), cached: true, seconds: elapsed(started) };
 
       mkdirSync(join(slot.dir, 'logs'), { recursive: true });
       const slotLogPath = join(
@@ -164,7 +174,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
         const existing = opts.force ? undefined : readBuild(buildDir(cache, bKey));
         if (existing) {
           recordRequest(cache, reqKey, bKey);
-          return { ...existing, ...configNotes, cached: true, seconds: elapsed(started) };
+          return { ...asRequested(existing), ...configNotes, cached: true, seconds: elapsed(started) };
         }
         // One job more than CPUs keeps both busy while make waits on I/O or a serial step (measured: 1.82 of 2 CPUs at -j2).
         const jobs = opts.jobs ?? availableParallelism() + 1;
@@ -250,6 +260,16 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
   );
 }
 
+/** How a build record names its source: the request's own location, ref and commit. */
+function sourceSummary(source: ResolvedSource): BuildRecord['inputs']['source'] {
+  return {
+    kind: source.spec.kind,
+    location: source.spec.kind === 'git' ? source.spec.repo : source.spec.path,
+    id: source.id,
+    ...(source.spec.kind === 'git' ? { ref: source.spec.ref, commit: source.commit! } : {}),
+  };
+}
+
 async function resolveSource(spec: KernelSpec, cache: string): Promise<ResolvedSource> {
   switch (spec.source.kind) {
     case 'tarball':
@@ -324,12 +344,7 @@ async function collect(a: {
     seconds: 0,
     ...(a.notes.length > 0 ? { configNotes: [...a.notes] } : {}),
     inputs: {
-      source: {
-        kind: a.source.spec.kind,
-        location: a.source.spec.kind === 'git' ? a.source.spec.repo : a.source.spec.path,
-        id: a.source.id,
-        ...(a.source.spec.kind === 'git' ? { ref: a.source.spec.ref, commit: a.source.commit! } : {}),
-      },
+      source: sourceSummary(a.source),
       patches: a.patches.map((p) => ({ name: p.name, sha256: p.sha256 })),
       base: a.spec.base,
       fragments: a.fragments.map((f) => ({ name: f.name, sha256: f.sha256 })),

@@ -7,7 +7,8 @@ import type { RunSummary } from '../../harness/model/result.ts';
 import { systemNode, zdh } from '../helpers/zdh.ts';
 
 // `zdh run` for real: the default kernel (cached by the build tests), real QEMU guests,
-// real workloads. The smoke suite is what CI runs on every change.
+// real workloads: the default suite (the README's main job), then the CLI's failure and
+// interruption paths.
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const xsd = join(fixtures, 'junit', 'junit.xsd');
 const readSummary = (dir: string) =>
@@ -45,9 +46,9 @@ async function xmllint(file: string): Promise<string> {
 }
 
 describe('zdh run (real guests)', () => {
-  it('runs the smoke suite on the clean default kernel: exit 0 and every artifact in the run folder', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'zdh-run-smoke-'));
-    const res = await zdh(['run', '--suite', 'smoke', '--out', out]);
+  it('runs the default suite (the main job) on the clean default kernel: exit 0, every workload with its cases, only documented expectations, every artifact', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'zdh-run-default-'));
+    const res = await zdh(['run', '--out', out]);
     const summary = readSummary(out);
     const failures = summary.cells.flatMap((c) =>
       c.workloads.flatMap((w) =>
@@ -62,18 +63,50 @@ describe('zdh run (real guests)', () => {
       findings: summary.cells.flatMap((c) => c.findings.map((f) => f.title)),
     }).toEqual({ code: 0, failures: [], findings: [] });
     expect(summary.run.status).toBe('passed');
-    expect(summary.totals.cases.pass).toBeGreaterThan(50);
+    const cell = summary.cells[0]!;
+    const workload = (name: string) => cell.workloads.find((w) => w.name === name)!;
+    const stepOutput = (name: string) => readFileSync(join(out, workload(name).output!), 'utf8');
+    // Every workload ran and reported cases.
+    expect(cell.workloads.map((w) => w.name)).toEqual([
+      'hmm-tests',
+      'hmm-stress',
+      'gup',
+      'dax-ext4',
+      'dax-xfs',
+      'devdax',
+      'kmem',
+    ]);
+    for (const w of cell.workloads) expect(w.cases.length, w.name).toBeGreaterThan(0);
+    // hmm-tests: all 58 kselftest cases, by name, and the device-coherent devices really there.
+    const hmm = workload('hmm-tests');
+    expect(hmm.cases.filter((c) => c.name.startsWith('hmm'))).toHaveLength(58);
+    expect(hmm.cases.filter((c) => c.name.includes('device_coherent'))).toHaveLength(29);
+    expect(stepOutput('hmm-tests')).toMatch(/device-coherent dmirror2\/3/);
+    // DAX really on: the set-up checked the mount, and the probe checks every file.
+    expect(stepOutput('dax-xfs')).toMatch(/\/mnt\/dax: xfs on \/dev\/pmem\d+, dax=always/);
+    // The only non-passes are 6.1's documented O_DIRECT wake-up failures, named with their file.
+    expect(
+      cell.workloads.flatMap((w) =>
+        w.cases.filter((k) => k.status === 'xfail').map((k) => `${w.name}/${k.name}`),
+      ),
+    ).toEqual([
+      'dax-ext4/truncate_vs_odirect',
+      'dax-ext4/punch_hole_vs_odirect',
+      'dax-xfs/truncate_vs_odirect',
+      'dax-xfs/punch_hole_vs_odirect',
+    ]);
+    expect(cell.expectations?.map((e) => e.file)).toEqual(['configs/expectations/linux-6.1-tcg.yaml']);
     for (const name of [
       'junit.xml',
       'summary.json',
       'report.html',
       'manifest.json',
+      'kcidb.json',
       'zdh.log',
       'console.log',
     ]) {
       expect(existsSync(join(out, name)), name).toBe(true);
     }
-    const cell = summary.cells[0]!;
     expect(existsSync(join(out, cell.artifacts.buildLog!))).toBe(true);
     expect(readFileSync(join(out, 'console.log'), 'utf8')).toMatch(/zdh: step begin hmm-tests/);
     expect(await xmllint(join(out, 'junit.xml'))).toMatch(/^0:/);

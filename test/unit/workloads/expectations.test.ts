@@ -163,6 +163,20 @@ describe('expectations', () => {
   });
 });
 
+/** A recorded hmm-tests-thp step output, parsed as the run pipeline does. */
+function thpCases(output: string, names: string[]) {
+  return parseWorkloadOutput(
+    {
+      name: 'hmm-tests-thp',
+      expectedCases: names,
+      checks: [{ name: 'unload-test_hmm', timeoutS: 60 }],
+      setupCommands: [],
+      commandTimeoutS: 600,
+    },
+    { state: 'finished', status: 1, output, nonce: FIXTURE_NONCE },
+  ).cases;
+}
+
 describe('the repository expectations (configs/expectations)', () => {
   const files = loadExpectations();
 
@@ -210,16 +224,7 @@ describe('the repository expectations (configs/expectations)', () => {
     const out = read('workload-hmm-tests-6.12.118-thp-always.out');
     const names = [...out.matchAll(/^(?:not )?ok \d+ (\S+)$/gm)].map((m) => m[1]!);
     expect(names).toHaveLength(58);
-    const o = parseWorkloadOutput(
-      {
-        name: 'hmm-tests-thp',
-        expectedCases: names,
-        checks: [{ name: 'unload-test_hmm', timeoutS: 60 }],
-        setupCommands: [],
-        commandTimeoutS: 600,
-      },
-      { state: 'finished', status: 1, output: out, nonce: FIXTURE_NONCE },
-    );
+    const o = { cases: thpCases(out, names) };
     const run612 = { kernelRelease: '6.12.118', accel: 'tcg' as const };
     const j = applyExpectations([{ workload: 'hmm-tests-thp', cases: o.cases }], [], files, run612);
     expect(j.cases.filter((x) => x.status !== 'pass').map((x) => `${x.name}: ${x.status}`)).toEqual(
@@ -253,21 +258,7 @@ describe('the repository expectations (configs/expectations)', () => {
 
   it('on 6.1 under TCG, the real hmm-tests run with THP=always fails only the exclusive* cases, all expected', () => {
     const names = read('hmm-tests-6.1.192.names').trim().split('\n');
-    const o = parseWorkloadOutput(
-      {
-        name: 'hmm-tests-thp',
-        expectedCases: names,
-        checks: [{ name: 'unload-test_hmm', timeoutS: 60 }],
-        setupCommands: [],
-        commandTimeoutS: 600,
-      },
-      {
-        state: 'finished',
-        status: 1,
-        output: read('workload-hmm-tests-6.1.192-thp-always.out'),
-        nonce: FIXTURE_NONCE,
-      },
-    );
+    const o = { cases: thpCases(read('workload-hmm-tests-6.1.192-thp-always.out'), names) };
     const j = applyExpectations([{ workload: 'hmm-tests-thp', cases: o.cases }], [], files, run61);
     const counts: Record<string, number> = {};
     for (const x of j.cases) counts[x.status] = (counts[x.status] ?? 0) + 1;
