@@ -1,21 +1,43 @@
 #!/usr/bin/env node
-// Launcher: zdh is TypeScript run by Node 24's type stripping. When started by an
-// older Node (Debian's is 20), re-run with the Node 24 that package.json pins, passing
-// signals on so that killing this process stops zdh (and its QEMU and make groups).
+// Launcher: zdh is TypeScript run by Node 24's type stripping (in a checkout), or the
+// same code compiled to dist/ (in a package made by `npm pack`: Node strips no types
+// under node_modules). When started by an older Node (Debian's is 20), re-run with the
+// Node 24 of the `node` dependency that package.json pins, passing signals on so that
+// killing this process stops zdh (and its QEMU and make groups).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// A checkout runs the sources; an installed package has only the compiled dist/.
+const sources = join(root, 'harness', 'cli', 'main.ts');
+const checkout = existsSync(sources);
 // Under `git bisect run`, exit codes 1-127 are verdicts: a broken set-up must abort (128).
 const setupFailure = process.argv[2] === 'bisect-step' ? 128 : 2;
 const [major, minor] = process.versions.node.split('.').map(Number);
+
+/** The pinned Node 24: the `node` package's bin/node, once its install script has put it there. */
+function pinnedNode() {
+  try {
+    const bin = join(dirname(createRequire(import.meta.url).resolve('node/package.json')), 'bin', 'node');
+    return existsSync(bin) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 if (major < 24 && !(major === 22 && minor >= 18)) {
-  const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(pinned)) {
+  const pinned = pinnedNode();
+  if (pinned === undefined) {
     process.stderr.write(
-      `zdh: needs Node >= 24 (this is ${process.version}); run the README's set-up command (bash scripts/setup.sh) first\n`,
+      checkout
+        ? `zdh: needs Node >= 24 (this is ${process.version}); run the README's set-up command (bash scripts/setup.sh) first\n`
+        : `zdh: needs Node >= 24 (this is ${process.version}), and the Node 24 that comes with zdh is missing ` +
+            `(npm did not run the install script of its \`node\` dependency: --ignore-scripts, or a policy that ` +
+            `blocks it). Install zdh again with \`npm install -g <package>\` (README), or run it with a Node >= 24 ` +
+            `first on PATH\n`,
     );
     process.exit(setupFailure);
   }
@@ -43,6 +65,7 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
     process.exitCode = code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : setupFailure);
   });
 } else {
-  const { main } = await import('../harness/cli/main.ts');
+  const entry = checkout ? sources : join(root, 'dist', 'cli', 'main.js');
+  const { main } = await import(pathToFileURL(entry).href);
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { infraError } from '../errors.ts';
+import { siblingModule } from '../util/paths.ts';
 import { interruptSignal } from './interrupt.ts';
 
 /**
@@ -17,14 +17,10 @@ let watchdog: ChildProcess | undefined;
 
 function watchdogPipe(): Writable | undefined {
   if (watchdog === undefined) {
-    watchdog = spawn(
-      process.execPath,
-      [fileURLToPath(new URL('./watchdog.ts', import.meta.url)), '--zdh-watchdog'],
-      {
-        detached: true,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      },
-    );
+    watchdog = spawn(process.execPath, [siblingModule('watchdog', import.meta.url), '--zdh-watchdog'], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     watchdog.on('error', () => {});
     watchdog.stdin?.on('error', () => {});
     // Neither the watchdog nor its pipe keeps zdh alive; the pipe closes when zdh exits.

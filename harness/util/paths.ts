@@ -1,9 +1,21 @@
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: configs/, guests/ and kselftests/ are read from here. */
+/**
+ * The package root: configs/, guests/ and kselftests/ are read from here, never from the
+ * working directory. In a checkout this file is harness/util/paths.ts; in a package made by
+ * `npm pack` it is dist/util/paths.js (tsconfig.build.json), at the same depth.
+ */
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The file of module `stem` next to the module at `from` (an import.meta.url), with the
+ * same extension: `.ts` when zdh runs its sources, `.js` when it runs the compiled dist/.
+ */
+export function siblingModule(stem: string, from: string): string {
+  return fileURLToPath(new URL(`./${stem}${extname(new URL(from).pathname)}`, from));
+}
 
 export const configsDir = join(projectRoot, 'configs');
 export const kconfigDir = join(configsDir, 'kconfig');
