@@ -750,12 +750,17 @@ static int case_rmmod_with_migrated_process(void)
 	return ZDH_PASS;
 }
 
-static const struct zdh_case cases[] = {
+/*
+ * The teardown cases wait at most a few --hang-timeout periods in turn (an unload, a
+ * child, a worker), so their limits follow it: 4 and 6 of them (120 and 180 s at the
+ * default 30 s). A suite that wants a quick verdict on a hang lowers --hang-timeout.
+ */
+static struct zdh_case cases[] = {
 	{ "concurrent_private", case_concurrent_private, 600 },
 	{ "concurrent_coherent", case_concurrent_coherent, 600 },
-	{ "device_release_with_pages", case_device_release_with_pages, 120 },
-	{ "rmmod_refused_while_migrated", case_rmmod_refused_while_migrated, 120 },
-	{ "rmmod_with_migrated_process", case_rmmod_with_migrated_process, 180 },
+	{ "device_release_with_pages", case_device_release_with_pages, 4 },
+	{ "rmmod_refused_while_migrated", case_rmmod_refused_while_migrated, 4 },
+	{ "rmmod_with_migrated_process", case_rmmod_with_migrated_process, 6 },
 };
 
 int main(int argc, char **argv)
@@ -768,5 +773,10 @@ int main(int argc, char **argv)
 	duration_s = (double)zdh_opt_long("duration", 10);
 	hang_timeout_s = (double)zdh_opt_long("hang-timeout", 30);
 	device_read = (int)zdh_opt_long("device-read", 0);
+	/* The teardown cases' limits are in --hang-timeout periods (see cases[]). */
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		if (cases[c].fn == case_device_release_with_pages || cases[c].fn == case_rmmod_refused_while_migrated ||
+		    cases[c].fn == case_rmmod_with_migrated_process)
+			cases[c].timeout_s *= (unsigned int)hang_timeout_s;
 	return zdh_run_cases(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }
