@@ -215,6 +215,8 @@ export async function runAttempt(
       runTimeoutMs: runS === undefined ? undefined : runS * 1000,
       markerNonce,
       ...DEFAULT_SUPERVISOR_TIMING,
+      oopsQuietMs: profile.timeouts.oopsQuietS * 1000,
+      blockedStallMs: profile.timeouts.blockedS * 1000,
     };
 
     const consoleOut: WriteStream = createWriteStream(join(runDir, 'console.log'));
@@ -370,7 +372,7 @@ export async function runAttempt(
           default:
             break;
         }
-        if (ev.kind !== 'output' && ev.kind !== 'noise') dispatch({ type: 'channel', event: ev });
+        if (ev.kind !== 'noise') dispatch({ type: 'channel', event: ev });
       }
     };
     let channelClosed: Promise<void> = Promise.resolve();

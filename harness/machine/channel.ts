@@ -24,6 +24,14 @@
  * every few seconds, between two of a step's writes (the tty serialises whole writes),
  * so anywhere in the stream, even mid-line. It is cut out byte for byte before anything
  * else is decoded, so a step's output stays exactly what the step wrote.
+ *
+ * Blocked tasks. While a step runs, each heartbeat is followed by
+ *
+ *   \x02@zdh:N blocked <uptime> <tid>:<context switches>:<comm> ...\x03
+ *
+ * when any task of the step's session is in D state (comm with spaces and colons as `_`):
+ * the supervisor judges a task that stays there without a context switch for a minute as
+ * stuck, on kernels with no hung-task detector too. Cut out the same way.
  */
 
 export type ChannelEvent =
@@ -36,6 +44,8 @@ export type ChannelEvent =
   | { kind: 'done'; uptime: number }
   /** The heartbeat: user space in the guest still runs and its interrupts are served. */
   | { kind: 'alive'; uptime: number }
+  /** With a heartbeat, while a step runs: its tasks in D state (uninterruptible sleep). */
+  | { kind: 'blocked'; uptime: number; tasks: BlockedTask[] }
   /** Bytes outside any step that are not a frame (e.g. a step's background child writing late). */
   | { kind: 'noise'; data: Buffer };
 
@@ -50,9 +60,37 @@ const STX = 0x02;
 const ETX = 0x03;
 /** Room for a heartbeat's uptime: its ETX must come within this many bytes. */
 const MAX_UPTIME = 32;
+/** Room for a blocked-task report (/init writes at most 32 tasks). */
+const MAX_BLOCKED = 4096;
+
+interface InBandFrame {
+  /** STX and the frame's prefix, up to and with the space after the verb. */
+  head: Buffer;
+  maxPayload: number;
+  parse: (payload: string) => ChannelEvent;
+}
+
+/** A task of the running step in D state, as /init saw it: thread id, context switches so far, name. */
+export interface BlockedTask {
+  tid: number;
+  switches: number;
+  comm: string;
+}
+
+/** `<uptime> <tid>:<switches>:<comm> ...`; entries that do not parse are left out. */
+function parseBlocked(payload: string): ChannelEvent {
+  const [up, ...rest] = payload.split(' ');
+  const tasks: BlockedTask[] = [];
+  for (const w of rest) {
+    const m = /^(\d+):(\d+):(.*)$/.exec(w);
+    if (m) tasks.push({ tid: Number(m[1]), switches: Number(m[2]), comm: m[3]! });
+  }
+  return { kind: 'blocked', uptime: toNum(up), tasks };
+}
 
 export class ChannelDecoder {
-  private readonly heartbeat: Buffer;
+  /** The frames cut out of the raw stream wherever they are: heartbeats, blocked tasks. */
+  private readonly inBand: readonly InBandFrame[];
   /** Raw bytes held back: a heartbeat that has begun but not ended yet. */
   private held: Buffer = Buffer.alloc(0);
   private readonly prefix: Buffer;
@@ -63,7 +101,12 @@ export class ChannelDecoder {
 
   constructor(nonce: string) {
     if (!/^[A-Za-z0-9]+$/.test(nonce)) throw new Error(`bad channel nonce: ${nonce}`);
-    this.heartbeat = Buffer.concat([Buffer.from([STX]), Buffer.from(`${framePrefix(nonce)}alive `)]);
+    const head = (verb: string): Buffer =>
+      Buffer.concat([Buffer.from([STX]), Buffer.from(`${framePrefix(nonce)}${verb} `)]);
+    this.inBand = [
+      { head: head('alive'), maxPayload: MAX_UPTIME, parse: (p) => ({ kind: 'alive', uptime: toNum(p) }) },
+      { head: head('blocked'), maxPayload: MAX_BLOCKED, parse: parseBlocked },
+    ];
     this.prefix = Buffer.from(framePrefix(nonce));
     this.endDelimiter = Buffer.from(`\n${framePrefix(nonce)}end `);
   }
@@ -103,22 +146,30 @@ export class ChannelDecoder {
   }
 
   /**
-   * Removes complete heartbeats from the raw stream (emitting `alive`), and holds back a
-   * tail that may be the start of one: from an STX that could begin it to the end.
+   * Removes complete heartbeats and blocked-task reports from the raw stream (emitting
+   * `alive` and `blocked`), and holds back a tail that may be the start of one: from an STX
+   * that could begin it to the end.
    */
   private cutHeartbeats(chunk: Uint8Array, out: ChannelEvent[]): Buffer {
     let raw = this.held.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.held, chunk]);
     this.held = Buffer.alloc(0);
     const kept: Buffer[] = [];
     for (;;) {
-      const k = raw.indexOf(this.heartbeat);
-      if (k < 0) {
+      let k = -1;
+      let beat: InBandFrame | undefined;
+      for (const b of this.inBand) {
+        const i = raw.indexOf(b.head);
+        if (i >= 0 && (k < 0 || i < k)) {
+          k = i;
+          beat = b;
+        }
+      }
+      if (!beat) {
         const stx = raw.lastIndexOf(STX);
         const tail = stx < 0 ? Buffer.alloc(0) : raw.subarray(stx);
         if (
           tail.length > 0 &&
-          tail.length < this.heartbeat.length &&
-          this.heartbeat.subarray(0, tail.length).equals(tail)
+          this.inBand.some((b) => tail.length < b.head.length && b.head.subarray(0, tail.length).equals(tail))
         ) {
           this.held = Buffer.from(tail);
           raw = raw.subarray(0, stx);
@@ -126,20 +177,21 @@ export class ChannelDecoder {
         kept.push(raw);
         break;
       }
-      const e = raw.indexOf(ETX, k + this.heartbeat.length);
-      if (e < 0 || e - k > this.heartbeat.length + MAX_UPTIME) {
-        if (e < 0 && raw.length - k <= this.heartbeat.length + MAX_UPTIME) {
+      const limit = beat.head.length + beat.maxPayload;
+      const e = raw.indexOf(ETX, k + beat.head.length);
+      if (e < 0 || e - k > limit) {
+        if (e < 0 && raw.length - k <= limit) {
           kept.push(raw.subarray(0, k));
           this.held = Buffer.from(raw.subarray(k));
           break;
         }
-        // Not a heartbeat after all (no ETX where one must be): pass the STX on as output.
+        // Not a frame after all (no ETX where one must be): pass the STX on as output.
         kept.push(raw.subarray(0, k + 1));
         raw = raw.subarray(k + 1);
         continue;
       }
       kept.push(raw.subarray(0, k));
-      out.push({ kind: 'alive', uptime: toNum(raw.toString('latin1', k + this.heartbeat.length, e)) });
+      out.push(beat.parse(raw.toString('latin1', k + beat.head.length, e)));
       raw = raw.subarray(e + 1);
     }
     return kept.length === 1 ? kept[0]! : Buffer.concat(kept);

@@ -10,7 +10,11 @@ export type ExitReason =
   /**
    * A step ran past its timeout; or (resultsStalled) it ended on the console but the guest
    * then stopped sending anything on the results channel; or (unresponsiveS) the guest's
-   * heartbeat stopped for that long; or (wedged) an oops was followed by a stall report. SysRq w and t were sent, then QEMU was killed.
+   * heartbeat stopped for that long; or (wedged) an oops was followed by a stall report; or
+   * (afterOops) the step made no progress for quietS after an oops; or (hungTask) the
+   * hung-task detector reported one task twice in a row; or (blockedTask) a task of the
+   * step stayed in D state without a context switch. SysRq w and t were sent, then QEMU
+   * was killed.
    */
   | {
       kind: 'hang';
@@ -20,6 +24,12 @@ export type ExitReason =
       unresponsiveS?: number;
       /** An oops, then the kernel reported a stall: the oopsed CPU is wedged. */
       wedged?: { oops: string; stall: string };
+      /** An oops in the step, then no output from it for quietS. */
+      afterOops?: { oops: string; quietS: number };
+      /** The hung-task detector reported this task (`comm:pid`) twice in a row. */
+      hungTask?: { task: string; blockedS: number };
+      /** /init saw this task (`comm:tid`) of the step in D state, without a context switch, for forS. */
+      blockedTask?: { task: string; forS: number };
     }
   /** No kernel banner ('banner') or /init never reported ready ('init') in time. */
   | { kind: 'boot-timeout'; stage: 'banner' | 'init'; timeoutS: number }
@@ -52,6 +62,12 @@ export function describeExit(r: ExitReason): string {
     case 'hang':
       if (r.wedged !== undefined)
         return `hang: in step '${r.step}' the kernel oopsed (${r.wedged.oops}) and then reported a stall (${r.wedged.stall}); stopped at once; the guest's task dump (SysRq w, t) is in the console log`;
+      if (r.afterOops !== undefined)
+        return `hang: in step '${r.step}' the kernel oopsed (${r.afterOops.oops}) and the step made no progress for ${r.afterOops.quietS} s after it; stopped then, not at the step's ${r.timeoutS} s limit; the guest's task dump (SysRq w, t) is in the console log`;
+      if (r.hungTask !== undefined)
+        return `hang: in step '${r.step}' the kernel reported task ${r.hungTask.task} blocked (more than ${r.hungTask.blockedS} s) twice in a row; stopped then, not at the step's ${r.timeoutS} s limit; the guest's task dump (SysRq w, t) is in the console log`;
+      if (r.blockedTask !== undefined)
+        return `hang: in step '${r.step}' task ${r.blockedTask.task} stayed in D state without a context switch for ${r.blockedTask.forS} s; stopped then, not at the step's ${r.timeoutS} s limit; the guest's task dump (SysRq w, t) is in the console log`;
       if (r.unresponsiveS !== undefined)
         return `hang: the guest stopped responding in step '${r.step}' (no heartbeat for ${r.unresponsiveS} s); the guest's task dump (SysRq w, t), if it could print one, is in the console log`;
       return r.resultsStalled

@@ -60,7 +60,15 @@ export interface MachineProfile {
   spm: SpmSpec | undefined;
   cmdline: string[];
   guest: { hugepages: number; hungTaskTimeoutS: number };
-  timeouts: { bannerS: number; kvmBannerS: number; initS: number };
+  timeouts: {
+    bannerS: number;
+    kvmBannerS: number;
+    initS: number;
+    /** After an oops in a step, how long without output from it before the step is judged stuck. */
+    oopsQuietS: number;
+    /** A task of a step in D state without a context switch this long is stuck. */
+    blockedS: number;
+  };
 }
 
 export type ProfilePath = readonly (string | number)[];
@@ -83,6 +91,8 @@ export const DEFAULTS = {
   bannerS: 60,
   kvmBannerS: 10,
   initS: 180,
+  oopsQuietS: 15,
+  blockedS: 60,
 };
 
 /** RAM ranges of a q35 machine with this much memory, [start, end). */
@@ -290,6 +300,8 @@ export function resolveProfile(
       bannerS: raw.timeouts?.bannerS ?? DEFAULTS.bannerS,
       kvmBannerS: raw.timeouts?.kvmBannerS ?? DEFAULTS.kvmBannerS,
       initS: raw.timeouts?.initS ?? DEFAULTS.initS,
+      oopsQuietS: raw.timeouts?.oopsQuietS ?? DEFAULTS.oopsQuietS,
+      blockedS: raw.timeouts?.blockedS ?? DEFAULTS.blockedS,
     },
   };
   return { profile: issues.length === 0 ? profile : undefined, issues };

@@ -69,6 +69,8 @@ export const PROFILE_SCHEMA = {
         bannerS: { type: 'number', exclusiveMinimum: 0 },
         kvmBannerS: { type: 'number', exclusiveMinimum: 0 },
         initS: { type: 'number', exclusiveMinimum: 0 },
+        oopsQuietS: { type: 'number', exclusiveMinimum: 0 },
+        blockedS: { type: 'number', exclusiveMinimum: 0 },
       },
     },
   },
@@ -88,5 +90,11 @@ export interface RawProfile {
   spm?: { start: string | number; size?: string | number };
   cmdline?: string[];
   guest?: { hugepages?: number; hungTaskTimeoutS?: number };
-  timeouts?: { bannerS?: number; kvmBannerS?: number; initS?: number };
+  timeouts?: {
+    bannerS?: number;
+    kvmBannerS?: number;
+    initS?: number;
+    oopsQuietS?: number;
+    blockedS?: number;
+  };
 }

@@ -27,6 +27,25 @@
  * then RCU stalls every minute while the heartbeat still came from the other CPU). Nothing
  * more will come of the run: task dump, then stop.
  *
+ * Two more rules judge a step stuck long before its own time limit (a bisect or a nightly
+ * run pays every minute of waiting at every bad step):
+ * - a fatal report (the oops header of die(): a kernel BUG, a fault, a GPF) while a step
+ *   runs, and then no output from the step for oopsQuietMs. Seen: a double put after
+ *   device-private migration oopsed 1.7 s into hmm-tests, and each later case then sat in
+ *   kselftest's 30 s limit, for minutes. A step that still makes progress after an oops
+ *   runs on: its later cases are worth having;
+ * - the hung-task detector reporting the same task twice in a row (at its next check, so
+ *   it stayed blocked without a single context switch between the two) while a step runs.
+ *   Tasks it reported before the step began (left over from an earlier step that was
+ *   killed) are not held against this one. /init sets the detector's timeout to a few
+ *   seconds (profile guest.hungTaskTimeoutS), so this is ten seconds or so, not minutes.
+ * - a task of the step in D state that makes no progress (the same context-switch count)
+ *   for blockedStallMs, from /init's list of the step's blocked tasks with each heartbeat.
+ *   The hung-task detector says so sooner; this holds on kernels without one, and after it
+ *   has used up its warnings (kernel.hung_task_warnings, 10 by default).
+ * All three end the run like any hang: task dump (SysRq w, t), then QEMU is stopped; the steps
+ * not run are reported as not run because of it (workloads/results.ts).
+ *
  * Guest user space can put lines on the console too: through /dev/kmsg, or by writing to
  * the console device. None of them counts as the kernel's: a line the console shows as a
  * /dev/kmsg record (a facility other than the kernel's, console-log.ts lineOrigin) is
@@ -50,7 +69,8 @@ export type TimerId =
   | 'shutdown'
   | 'panic-grace'
   | 'results-stall'
-  | 'heartbeat';
+  | 'heartbeat'
+  | 'oops-quiet';
 
 export interface SupervisorConfig {
   steps: readonly Pick<StepSpec, 'name' | 'timeoutS' | 'onTimeout'>[];
@@ -75,6 +95,10 @@ export interface SupervisorConfig {
   heartbeatStallMs: number;
   /** This boot's nonce in /init's kernel-log step markers (steps/markers.ts). */
   markerNonce: string;
+  /** After a fatal report in a step, the step must show output at least this often. */
+  oopsQuietMs: number;
+  /** A task of the step in D state without a context switch this long is stuck. */
+  blockedStallMs: number;
 }
 
 export const DEFAULT_SUPERVISOR_TIMING = {
@@ -84,8 +108,11 @@ export const DEFAULT_SUPERVISOR_TIMING = {
   panicGraceMs: 5000,
   backstopMs: 30_000,
   resultsStallMs: 30_000,
-  // /init beats every 5 s: two minutes without one is 24 missed beats.
-  heartbeatStallMs: 120_000,
+  // /init beats every 5 s: a minute without one is 12 missed beats. The longest gap between
+  // beats in 136 runs of 2026-12-05/06 (passing and failing, TCG, a busy 2-core host) was 5.6 s.
+  heartbeatStallMs: 60_000,
+  oopsQuietMs: 15_000,
+  blockedStallMs: 60_000,
 };
 
 export type SupervisorEvent =
@@ -125,6 +152,14 @@ export interface SupervisorState {
   currentStep: number | undefined;
   /** The first oops header on the console (x86 die(): `…: NNNN [#N]`), if any. */
   oops: string | undefined;
+  /** The first fatal report (oops header) while the current step runs. */
+  stepOops: string | undefined;
+  /** Hung-task reports while the current step runs, by task (`comm:pid`). */
+  hungReports: Record<string, number>;
+  /** Tasks the hung-task detector reported before the current step began (leftovers). */
+  hungBefore: string[];
+  /** The step's tasks in D state at /init's last report, with the guest uptime each was first seen so. */
+  blocked: Record<number, { switches: number; comm: string; sinceUptime: number }>;
   /** The console's `zdh: step end` line of the current step, while its end frame is awaited. */
   consoleEnd: { step: number; status: number } | undefined;
   timedOutSteps: number[];
@@ -137,6 +172,8 @@ export const PANIC_RE = /Kernel panic - not syncing: ?(.*)$/;
 export const OOPS_RE =
   /\] ((?:Oops|invalid opcode|general protection fault\b[^:]*): [0-9a-f]{4} \[#\d+\].*)$/;
 /** The kernel saying a CPU or task is stuck. */
+/** The hung-task detector (kernel/hung_task.c check_hung_task, 3.x to mainline). */
+export const HUNG_TASK_RE = /(?:^|\] )INFO: task (.+):(\d+) blocked for more than (\d+) seconds\./;
 export const STALL_RE =
   /(?:^|\] )((?:rcu: INFO: rcu_\w+ (?:detected stalls?|self-detected stall)|watchdog: BUG: soft lockup|NMI watchdog: Watchdog detected hard LOCKUP).*)$/;
 
@@ -151,6 +188,10 @@ export function initialState(): SupervisorState {
     final: undefined,
     currentStep: undefined,
     oops: undefined,
+    stepOops: undefined,
+    hungReports: {},
+    hungBefore: [],
+    blocked: {},
     consoleEnd: undefined,
     timedOutSteps: [],
     armed: [],
@@ -297,11 +338,22 @@ function onConsoleOopsAndStall(
   actions: SupervisorAction[],
 ): void {
   if (state.phase !== 'running') return;
-  if (state.oops === undefined) {
-    const o = OOPS_RE.exec(text);
-    if (o) state.oops = o[1]!.trim();
+  const o = OOPS_RE.exec(text);
+  if (o) {
+    const header = o[1]!.trim();
+    state.oops ??= header;
+    if (state.currentStep !== undefined && state.stepOops === undefined) {
+      state.stepOops = header;
+      arm(state, actions, 'oops-quiet', cfg.oopsQuietMs);
+    }
     return;
   }
+  const h = HUNG_TASK_RE.exec(text);
+  if (h) {
+    onHungTask(state, cfg, `${h[1]!}:${h[2]!}`, Number(h[3]), actions);
+    return;
+  }
+  if (state.oops === undefined) return;
   const st = STALL_RE.exec(text);
   if (!st) return;
   const stall = st[1]!.trim();
@@ -313,6 +365,73 @@ function onConsoleOopsAndStall(
     kind: 'hang',
     ...runningStep(state, cfg),
     wedged: { oops: state.oops, stall },
+  });
+}
+
+/**
+ * /init's list of the step's tasks in D state (every heartbeat while a step runs). A task
+ * that stays in it with the same context-switch count for blockedStallMs of guest time has
+ * made no progress at all: stuck, whether or not the kernel has a hung-task detector.
+ */
+function onBlocked(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  ev: ChannelEvent & { kind: 'blocked' },
+  actions: SupervisorAction[],
+): void {
+  if (!Number.isFinite(ev.uptime)) return;
+  const next: SupervisorState['blocked'] = {};
+  for (const t of ev.tasks) {
+    const prev = state.blocked[t.tid];
+    next[t.tid] =
+      prev && prev.switches === t.switches && prev.comm === t.comm
+        ? prev
+        : { switches: t.switches, comm: t.comm, sinceUptime: ev.uptime };
+  }
+  state.blocked = next;
+  const limitS = cfg.blockedStallMs / 1000;
+  const stuck = Object.entries(next).find(([, b]) => ev.uptime - b.sinceUptime >= limitS);
+  if (!stuck) return;
+  const [tid, b] = stuck;
+  const task = `${b.comm}:${tid}`;
+  const forS = Math.round((ev.uptime - b.sinceUptime) * 10) / 10;
+  const { step: name } = runningStep(state, cfg);
+  actions.push({
+    type: 'progress',
+    message: `step ${name}: task ${task} has been in D state for ${forS} s without a context switch; asking for a task dump, then stopping the VM`,
+  });
+  dumpThenKill(state, cfg, actions, {
+    kind: 'hang',
+    ...runningStep(state, cfg),
+    blockedTask: { task, forS },
+  });
+}
+
+/** The second report of a task in a row, while a step runs: it is stuck. */
+function onHungTask(
+  state: SupervisorState,
+  cfg: SupervisorConfig,
+  task: string,
+  blockedS: number,
+  actions: SupervisorAction[],
+): void {
+  if (state.currentStep === undefined) {
+    if (!state.hungBefore.includes(task)) state.hungBefore.push(task);
+    return;
+  }
+  if (state.hungBefore.includes(task)) return;
+  const reports = (state.hungReports[task] ?? 0) + 1;
+  state.hungReports[task] = reports;
+  if (reports < 2) return;
+  const { step: name } = runningStep(state, cfg);
+  actions.push({
+    type: 'progress',
+    message: `step ${name}: the kernel reported task ${task} blocked (more than ${blockedS} s) twice in a row; asking for a task dump, then stopping the VM`,
+  });
+  dumpThenKill(state, cfg, actions, {
+    kind: 'hang',
+    ...runningStep(state, cfg),
+    hungTask: { task, blockedS },
   });
 }
 
@@ -337,6 +456,11 @@ function onChannel(
       break;
     case 'begin': {
       state.currentStep = ev.index;
+      state.stepOops = undefined;
+      for (const t of Object.keys(state.hungReports))
+        if (!state.hungBefore.includes(t)) state.hungBefore.push(t);
+      state.hungReports = {};
+      state.blocked = {};
       const s = cfg.steps[ev.index];
       if (s) arm(state, actions, `step:${ev.index}`, s.timeoutS * 1000);
       actions.push({ type: 'progress', message: `step ${ev.name}: started` });
@@ -346,6 +470,9 @@ function onChannel(
       disarm(state, actions, `step:${ev.index}`);
       disarm(state, actions, `backstop:${ev.index}`);
       disarm(state, actions, 'results-stall');
+      disarm(state, actions, 'oops-quiet');
+      state.stepOops = undefined;
+      state.blocked = {};
       state.currentStep = undefined;
       state.consoleEnd = undefined;
       const how = ev.timedOut ? 'killed after its timeout' : `exit status ${ev.status}`;
@@ -354,6 +481,14 @@ function onChannel(
     }
     case 'alive':
       if (state.phase === 'running') arm(state, actions, 'heartbeat', cfg.heartbeatStallMs);
+      break;
+    case 'blocked':
+      if (state.phase === 'running' && state.currentStep !== undefined) onBlocked(state, cfg, ev, actions);
+      break;
+    case 'output':
+      // Progress: after a fatal report, each piece of the step's output buys it more time.
+      if (state.stepOops !== undefined && ev.index === state.currentStep)
+        arm(state, actions, 'oops-quiet', cfg.oopsQuietMs);
       break;
     case 'shell':
       state.phase = 'shell';
@@ -444,6 +579,18 @@ function onTimer(
       kind: 'hang',
       ...runningStep(state, cfg),
       unresponsiveS: silentS,
+    });
+  } else if (id === 'oops-quiet' && state.stepOops !== undefined) {
+    const { step: name } = runningStep(state, cfg);
+    const quietS = cfg.oopsQuietMs / 1000;
+    actions.push({
+      type: 'progress',
+      message: `step ${name}: the kernel oopsed (${state.stepOops}) and the step has made no progress for ${quietS} s since; asking for a task dump, then stopping the VM`,
+    });
+    dumpThenKill(state, cfg, actions, {
+      kind: 'hang',
+      ...runningStep(state, cfg),
+      afterOops: { oops: state.stepOops, quietS },
     });
   } else if (id === 'results-stall' && state.consoleEnd !== undefined) {
     const { step: n, status } = state.consoleEnd;

@@ -180,6 +180,38 @@ describe('zdh boot', () => {
     expect(qemuProcessesUnder(r.out)).toEqual([]);
   });
 
+  it('judges a task of the step stuck in D state without a context switch, long before the step timeout', async () => {
+    // A parent in vfork() waits for its child killable-uninterruptibly (state D, never
+    // switching) while the child sleeps: a D-state task with no kernel bug behind it, and
+    // one the hung-task detector ignores (it looks at TASK_UNINTERRUPTIBLE alone). Only
+    // /init's report of the step's blocked tasks can see it.
+    const src = join(scratch, 'vfork-wait.c');
+    const bin = join(scratch, 'vfork-wait');
+    execFileSync('sh', [
+      '-c',
+      `printf '%s\n' '#include <unistd.h>' 'int main(void) { if (vfork() == 0) { pause(); _exit(0); } return 0; }' > ${src}`,
+    ]);
+    execFileSync('gcc', ['-static', '-O2', '-o', bin, src]);
+    const base = loadProfile('default');
+    const profile = { ...base, timeouts: { ...base.timeouts, blockedS: 10 } };
+    const r = await runMachine({
+      build,
+      profile,
+      steps: [{ name: 'vfork', argv: ['/usr/bin/vfork-wait'], timeoutS: 600 }],
+      outDir: runDir('blocked'),
+      accel: 'tcg',
+      image: { files: [{ guestPath: '/usr/bin/vfork-wait', hostPath: bin }] },
+    });
+    expect(r.exitReason).toMatchObject({ kind: 'hang', step: 'vfork', timeoutS: 600 });
+    const b = (r.exitReason as { blockedTask?: { task: string; forS: number } }).blockedTask;
+    expect(b?.task).toMatch(/^vfork-wait:\d+$/);
+    expect(b?.forS).toBeGreaterThanOrEqual(10);
+    // Stopped at the first report past 10 s, not at the step's 600 s: well inside a minute.
+    expect(r.steps[0]?.state).toBe('incomplete');
+    expect(readFileSync(r.consoleLog, 'utf8')).toMatch(/task:vfork-wait\s+state:D/);
+    expect(qemuProcessesUnder(r.runDir)).toEqual([]);
+  });
+
   it('reports a kernel panic as a panic, not as a timeout', async () => {
     const r = await boot(['--timeout', '120', '--', 'sh', '-c', 'echo c > /proc/sysrq-trigger; sleep 1000']);
     expect(r.code).toBe(1);

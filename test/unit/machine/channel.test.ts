@@ -117,6 +117,49 @@ describe('ChannelDecoder', () => {
     );
   });
 
+  it('cuts blocked-task reports out like heartbeats, wherever and however chunked, and reads their tasks', () => {
+    const blocked = (up: string, tasks: string) => `\x02@zdh:${N} blocked ${up}${tasks}\x03`;
+    const whole = Buffer.from(
+      `@zdh:${N} begin 0 dax-ext4 2.01\nok 1 ${blocked('7.01', ' 143:12:zdh-dax 150:3:kworker/u4_2')}a\n` +
+        `${blocked('12.5', '')}ok 2 ${blocked('17.5', ' 143:12:zdh-dax bogus')}b\n\n@zdh:${N} end 0 dax-ext4 0 0 20.0\n`,
+    );
+    const reports = (events: ChannelEvent[]) => events.filter((e) => e.kind === 'blocked');
+    const all = decodeAll([whole]);
+    expect(reports(all)).toEqual([
+      {
+        kind: 'blocked',
+        uptime: 7.01,
+        tasks: [
+          { tid: 143, switches: 12, comm: 'zdh-dax' },
+          { tid: 150, switches: 3, comm: 'kworker/u4_2' },
+        ],
+      },
+      { kind: 'blocked', uptime: 12.5, tasks: [] },
+      { kind: 'blocked', uptime: 17.5, tasks: [{ tid: 143, switches: 12, comm: 'zdh-dax' }] },
+    ]);
+    expect(normalise(all.filter((e) => e.kind === 'output'))).toEqual([
+      { kind: 'output', index: 0, data: 'ok 1 a\nok 2 b\n' },
+    ]);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 16 }),
+        (cuts) => {
+          const chunks: Buffer[] = [];
+          let prev = 0;
+          for (const c of [...[...cuts].sort((a, b) => a - b), whole.length]) {
+            chunks.push(whole.subarray(prev, c));
+            prev = c;
+          }
+          const events = decodeAll(chunks);
+          expect(reports(events)).toEqual(reports(all));
+          expect(normalise(events.filter((e) => e.kind !== 'blocked'))).toEqual(
+            normalise(all.filter((e) => e.kind !== 'blocked')),
+          );
+        },
+      ),
+    );
+  });
+
   it('passes on an STX that starts no heartbeat, and a heartbeat of another nonce, as output', () => {
     const out = (s: string) =>
       normalise(decodeAll([stream(s)])).filter(

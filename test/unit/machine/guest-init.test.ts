@@ -56,6 +56,55 @@ describe('guest /init', () => {
     expect(output).toBe('ok 1 a\n');
   });
 
+  it("lists the step's tasks in D state after the heartbeat, as channel.ts reads them (busybox sh, a /proc of files)", () => {
+    const fn = /^blocked_tasks\(\) \{\n[\s\S]*?\n\}\n/m.exec(text)?.[0];
+    const report = /^\t\t\tprintf '\\002@zdh:%s blocked .*$/m.exec(text)?.[0];
+    expect(fn).toBeDefined();
+    expect(report).toBeDefined();
+    const t = mkdtempSync(join(tmpdir(), 'zdh-init-'));
+    // tid, stat line after the pid, voluntary and involuntary switches.
+    const tasks: [string, number, string, number, number][] = [
+      ['400', 400, '(sh) S 1 400 400 0 -1', 3, 1], // the step's shell, sleeping
+      ['401', 401, '(zdh-dax) S 400 400 400 0 -1', 9, 0],
+      ['401', 402, '(zdh dax:w) D 400 400 400 0 -1', 40, 2], // a thread, name with space and colon
+      ['403', 403, '(a) b) D 400 403 400 0 -1', 1, 0], // a ")" in the name
+      ['500', 500, '(rmmod) D 1 500 500 0 -1', 7, 7], // another session
+      ['2', 2, '(kthreadd) S 0 0 0 0 -1', 0, 0],
+    ];
+    for (const [pid, tid, rest, v, nv] of tasks) {
+      const d = join(t, 'proc', pid, 'task', String(tid));
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'stat'), `${tid} ${rest} 4194304 0 0 0\n`);
+      writeFileSync(
+        join(d, 'status'),
+        `Name:\tx\nState:\tD\nvoluntary_ctxt_switches:\t${v}\nnonvoluntary_ctxt_switches:\t${nv}\n`,
+      );
+    }
+    const res = join(t, 'res');
+    const script = `${fn!.replaceAll('/proc/', `${t}/proc/`)}sid=400; beat=33.5; blocked_tasks; ${report!
+      .trim()
+      .replace(
+        '> "$RES"',
+        '>> "$RES"',
+      )}; sid=999; blocked_tasks; ${report!.trim().replace('> "$RES"', '>> "$RES"')}`;
+    execFileSync('busybox', ['sh', '-c', script], {
+      env: { ZDH_NONCE: 'n0nce', RES: res, PATH: '/usr/bin:/bin' },
+    });
+    const d = new ChannelDecoder('n0nce');
+    const events = [...d.push(Buffer.from('@zdh:n0nce begin 0 s 1.0\n')), ...d.push(readFileSync(res))];
+    expect(events.filter((e) => e.kind === 'blocked')).toEqual([
+      {
+        kind: 'blocked',
+        uptime: 33.5,
+        tasks: [
+          { tid: 402, switches: 42, comm: 'zdh_dax_w' },
+          { tid: 403, switches: 1, comm: 'a)_b' },
+        ],
+      },
+      { kind: 'blocked', uptime: 33.5, tasks: [] },
+    ]);
+  });
+
   it('runs a workload step as in the guest: its result markers carry the nonce, which nothing the step starts sees', () => {
     // /init's own functions, run by busybox sh on the host with files in place of the
     // devices and folders of the guest.
