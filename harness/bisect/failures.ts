@@ -1,3 +1,4 @@
+import type { ExitReason } from '../machine/exit-reason.ts';
 import type { CaseStatus, CellResult, WorkloadStatus } from '../model/result.ts';
 import { caseFails } from '../model/status.ts';
 import type { Category, Finding } from '../scan/types.ts';
@@ -28,7 +29,27 @@ export const HANG_CATEGORIES: ReadonlySet<Category> = new Set([
   'rcu-stall',
 ]);
 
-const HANG_EXITS = new Set(['hang', 'run-timeout', 'boot-timeout']);
+/** The step a machine exit names as stuck, or null when the exit is no hang. */
+function hungStep(r: ExitReason): { step: string | undefined } | null {
+  switch (r.kind) {
+    case 'hang':
+      return { step: r.step };
+    case 'run-timeout':
+      return { step: r.step };
+    case 'boot-timeout':
+      return { step: undefined };
+    case 'done':
+    case 'panic':
+    case 'guest-exit':
+    case 'infrastructure':
+    case 'interrupted':
+      return null;
+    default: {
+      const unhandled: never = r;
+      throw new Error(`unhandled exit reason ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
 
 export function cellFailures(cell: CellResult): Failure[] {
   if (cell.status === 'interrupted') return [{ kind: 'interrupted', cell: cell.id }];
@@ -43,7 +64,8 @@ export function cellFailures(cell: CellResult): Failure[] {
       finding: f,
     });
   }
-  const exitKind = cell.exit?.kind ?? null;
+  const exitKind = cell.exit?.reason.kind ?? null;
+  const hang = cell.exit ? hungStep(cell.exit.reason) : null;
   const broken = cell.error !== null || exitKind === 'infrastructure' || cell.status === 'pending';
   if (broken) {
     out.push({
@@ -53,12 +75,12 @@ export function cellFailures(cell: CellResult): Failure[] {
     });
   }
   const hung = new Set<string>();
-  if (exitKind !== null && HANG_EXITS.has(exitKind)) {
+  if (exitKind !== null && hang !== null) {
     const w =
       exitKind === 'boot-timeout'
         ? undefined
         : (cell.workloads.find((x) => x.status === 'timeout' || x.status === 'incomplete')?.name ??
-          stepOfMessage(cell.exit?.message ?? ''));
+          hang.step);
     const workload = w ?? 'boot';
     hung.add(workload);
     out.push({ kind: 'hang', cell: cell.id, workload, detail: cell.exit?.message ?? exitKind });
@@ -69,7 +91,7 @@ export function cellFailures(cell: CellResult): Failure[] {
       out.push({ kind: 'hang', cell: cell.id, workload: w.name, detail: `workload ${w.name} timed out` });
     }
   }
-  if (exitKind !== null && exitKind !== 'done' && !HANG_EXITS.has(exitKind) && !broken) {
+  if (exitKind !== null && exitKind !== 'done' && hang === null && !broken) {
     if (cell.findings.length === 0)
       out.push({ kind: 'crash', cell: cell.id, exit: exitKind, detail: cell.exit?.message ?? exitKind });
   }
@@ -94,11 +116,6 @@ export function cellFailures(cell: CellResult): Failure[] {
     if (failed) out.push({ kind: 'workload', cell: cell.id, workload: w.name, status: w.status });
   }
   return out;
-}
-
-/** "hang: step 'hmm-tests' did not finish …" → hmm-tests. */
-function stepOfMessage(message: string): string | undefined {
-  return /step '([^']+)'/.exec(message)?.[1];
 }
 
 export function matcherMatches(m: Matcher, f: Failure): boolean {

@@ -42,6 +42,11 @@ export type ExitReason =
   /** Ctrl-C or SIGTERM. */
   | { kind: 'interrupted' };
 
+/** The reason with its words, as the result model keeps it (model/result.ts CellExit). */
+export function cellExit(r: ExitReason): { reason: ExitReason; message: string } {
+  return { reason: r, message: describeExit(r) };
+}
+
 /** True when the outcome says something about the kernel (a crash or a hang). */
 export function isKernelFailure(r: ExitReason): boolean {
   return (

@@ -1,3 +1,4 @@
+import type { ExitReason } from '../machine/exit-reason.ts';
 import type { Finding } from '../scan/types.ts';
 
 /**
@@ -6,7 +7,7 @@ import type { Finding } from '../scan/types.ts';
  * reads this model; it never re-parses logs. Field names are stable: a change that
  * removes or renames a field bumps SUMMARY_VERSION (docs/summary-schema.md).
  */
-export const SUMMARY_VERSION = 1;
+export const SUMMARY_VERSION = 2;
 
 export interface RunSummary {
   schema: 'zdh-run-summary';
@@ -48,7 +49,7 @@ export interface CellResult {
   repeat: number;
   status: CellStatus;
   /** How the machine run ended; null when it never started (e.g. the build failed). */
-  exit: { kind: string; message: string } | null;
+  exit: CellExit | null;
   /** Why the cell is an error (build failed, QEMU would not start). */
   error: string | null;
   durationS: number;
@@ -63,6 +64,16 @@ export interface CellResult {
   expectations?: ExpectationFileRef[];
   /** Paths relative to the run folder. */
   artifacts: { dir: string; console: string | null; buildLog: string | null; manifest: string | null };
+}
+
+/**
+ * How a cell's machine run ended: the machine's typed reason (its kind and that kind's
+ * fields: the step, the time limit, the oops...), and the same in words for people.
+ * Version 1 summaries had `{kind, message}`; report/summary-v1.ts reads them.
+ */
+export interface CellExit {
+  reason: ExitReason;
+  message: string;
 }
 
 export interface KernelInfo {

@@ -32,9 +32,9 @@ export function cellStatus(cell: Omit<CellResult, 'status'> & { status?: CellSta
   if (cell.error !== null) return 'error';
   // Neither an error nor a machine run: the cell has not run (yet).
   if (cell.exit === null) return 'pending';
-  if (cell.exit && cell.exit.kind === 'infrastructure') return 'error';
+  if (cell.exit.reason.kind === 'infrastructure') return 'error';
   if (cell.findings.length > 0) return 'failed';
-  if (cell.exit && cell.exit.kind !== 'done') return 'failed';
+  if (cell.exit.reason.kind !== 'done') return 'failed';
   if (cell.workloads.some(workloadFails)) return 'failed';
   return 'passed';
 }

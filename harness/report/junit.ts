@@ -73,7 +73,8 @@ export function renderJUnit(summary: RunSummary, opts: JUnitOptions): string {
     const boot = new SuiteWriter(builder, summary, cell, BOOT, null, props, bootLines, bootAttach);
     boot.add('boot', judgeBoot(cell), { time: null, type: 'zdh.boot' });
     const exit = judgeExit(cell);
-    if (exit) boot.add('machine exit', exit, { time: null, type: `zdh.exit.${cell.exit?.kind ?? ''}` });
+    if (exit)
+      boot.add('machine exit', exit, { time: null, type: `zdh.exit.${cell.exit?.reason.kind ?? ''}` });
     for (const f of findingsFor(cell, BOOT)) boot.addFinding(f);
     boot.finish();
 
@@ -298,7 +299,7 @@ function cellProperties(summary: RunSummary, cell: CellResult): [string, string]
     ['cell.id', cell.id],
     ['cell.repeat', String(cell.repeat)],
     ['cell.status', cell.status],
-    ['cell.exit', cell.exit ? cell.exit.kind : null],
+    ['cell.exit', cell.exit ? cell.exit.reason.kind : null],
     [
       'expectations.files',
       cell.expectations ? cell.expectations.map((e) => e.file).join(', ') || 'none' : null,

@@ -332,7 +332,7 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
         label: exit.verdict,
         message: exit.message,
         excerpt: exit.message,
-        misc: { exit: cell.exit?.kind ?? null },
+        misc: { exit: cell.exit?.reason.kind ?? null },
       });
     }
     addFindings(BOOT);

@@ -5,11 +5,13 @@ import { configError } from '../errors.ts';
 import { type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
 import { configsDir } from '../util/paths.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { upgradeSummaryV1 } from './summary-v1.ts';
 
 /**
  * summary.json: the result model serialised (docs/summary-schema.md). Reading checks the
- * schema name and version first, so a file from a newer zdh gets a clear message, then
- * validates the shape with configs/schema/summary.schema.json.
+ * schema name and version first, so a file from a newer zdh gets a clear message, reads a
+ * version 1 file as version 2 (summary-v1.ts), then validates the shape with
+ * configs/schema/summary.schema.json.
  */
 
 export const SUMMARY_FILE = 'summary.json';
@@ -46,9 +48,18 @@ export function parseSummary(text: string, source: string): RunSummary {
   }
   if (typeof obj['version'] !== 'number' || obj['version'] > SUMMARY_VERSION || obj['version'] < 1) {
     throw configError(
-      `${source} is summary version ${JSON.stringify(obj['version'])}; this zdh reads version ${SUMMARY_VERSION}`,
+      `${source} is summary version ${JSON.stringify(obj['version'])}; this zdh reads versions 1 to ${SUMMARY_VERSION}`,
       { hint: 'use the zdh that wrote the run, or a newer one' },
     );
+  }
+  if (obj['version'] === 1) {
+    const up = upgradeSummaryV1(obj);
+    if ('unreadable' in up) {
+      throw configError(`${source} is a version 1 summary with an exit zdh never wrote: ${up.unreadable}`, {
+        hint: 'the file was edited or damaged; render the run again from the summary.json zdh wrote',
+      });
+    }
+    value = up.summary;
   }
   const errors = validate(value);
   if (errors.length > 0) {

@@ -1,5 +1,6 @@
+import type { ExitReason } from '../machine/exit-reason.ts';
 import { CASE_STATUS } from '../model/labels.ts';
-import type { CaseResult, CellResult, RunSummary, WorkloadResult } from '../model/result.ts';
+import type { CaseResult, CellExit, CellResult, RunSummary, WorkloadResult } from '../model/result.ts';
 import { caseFails } from '../model/status.ts';
 import type { Finding } from '../scan/types.ts';
 
@@ -95,11 +96,37 @@ export function judgeStep(cell: CellResult, w: WorkloadResult): Judged | null {
 }
 
 function exitSuffix(cell: CellResult): string {
-  return cell.exit && cell.exit.kind !== 'done' ? ` (${exitText(cell.exit)})` : '';
+  return cell.exit && cell.exit.reason.kind !== 'done' ? ` (${exitText(cell.exit)})` : '';
 }
 
-export function exitText(exit: { kind: string; message: string }): string {
-  return exit.message.trim() === '' ? exit.kind : exit.message;
+export function exitText(exit: CellExit): string {
+  return exit.message.trim() === '' ? exit.reason.kind : exit.message;
+}
+
+/**
+ * Which JUnit entry a machine exit counts against: the boot (it never got to the steps,
+ * or the machine could not run at all), the machine exit entry (the kernel failed after
+ * booting), or none (it finished, or was interrupted).
+ */
+function exitEntry(r: ExitReason): 'none' | 'boot-error' | 'boot-failed' | 'machine' {
+  switch (r.kind) {
+    case 'done':
+    case 'interrupted':
+      return 'none';
+    case 'infrastructure':
+      return 'boot-error';
+    case 'boot-timeout':
+      return 'boot-failed';
+    case 'panic':
+    case 'hang':
+    case 'run-timeout':
+    case 'guest-exit':
+      return 'machine';
+    default: {
+      const unhandled: never = r;
+      throw new Error(`unhandled exit reason ${JSON.stringify(unhandled)}`);
+    }
+  }
 }
 
 /** Getting the cell to run: the build and the boot (before any step). */
@@ -113,15 +140,16 @@ export function judgeBoot(cell: CellResult): Judged {
         }
       : { verdict: 'passed', message: null };
   }
-  if (cell.exit.kind === 'infrastructure') return { verdict: 'error', message: exitText(cell.exit) };
-  if (cell.exit.kind === 'boot-timeout') return { verdict: 'failed', message: exitText(cell.exit) };
+  const entry = exitEntry(cell.exit.reason);
+  if (entry === 'boot-error') return { verdict: 'error', message: exitText(cell.exit) };
+  if (entry === 'boot-failed') return { verdict: 'failed', message: exitText(cell.exit) };
   return { verdict: 'passed', message: null };
 }
 
 /** A machine run that ended badly after booting: panic, hang, run timeout, guest exit. */
 export function judgeExit(cell: CellResult): Judged | null {
   const e = cell.exit;
-  if (e === null || ['done', 'interrupted', 'infrastructure', 'boot-timeout'].includes(e.kind)) return null;
+  if (e === null || exitEntry(e.reason) !== 'machine') return null;
   return { verdict: 'failed', message: exitText(e) };
 }
 

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
 import { ZdhError } from '../errors.ts';
 import type { AccelRequest } from '../machine/accel.ts';
-import { describeExit, type ExitReason } from '../machine/exit-reason.ts';
+import { cellExit, describeExit, type ExitReason } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { runMachine } from '../machine/runner.ts';
 import type { StepResult } from '../machine/steps.ts';
@@ -150,7 +150,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     {
       ...base,
       machine: machineInfo,
-      exit: exitOf(machine.exitReason),
+      exit: cellExit(machine.exitReason),
       error: machine.exitReason.kind === 'infrastructure' ? machine.exitReason.message : null,
       status: machine.exitReason.kind === 'interrupted' ? 'interrupted' : 'pending',
       workloads,
@@ -211,10 +211,6 @@ function stepSeconds(results: readonly StepResult[]): number | null {
   const ends = results.map((r) => r.hostEndMs).filter((x): x is number => x !== undefined);
   if (!starts.length || !ends.length) return null;
   return Math.round((Math.max(...ends) - Math.min(...starts)) / 100) / 10;
-}
-
-function exitOf(r: ExitReason): { kind: string; message: string } {
-  return { kind: r.kind, message: describeExit(r) };
 }
 
 function kernelInfo(cell: Cell, build: BuildRecord | undefined): KernelInfo {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellFailures, failureKey, matcherMatches } from '../../../harness/bisect/failures.ts';
 import { parseMatch } from '../../../harness/bisect/signature.ts';
+import type { CellExit } from '../../../harness/model/result.ts';
 import {
   cell,
   clean,
@@ -33,7 +34,10 @@ describe('cellFailures', () => {
 
   it('a boot timeout is a hang in boot', () => {
     const c = cell({
-      exit: { kind: 'boot-timeout', message: 'boot timeout: no kernel banner within 60 s' },
+      exit: {
+        reason: { kind: 'boot-timeout', stage: 'banner', timeoutS: 60 },
+        message: 'boot timeout: no kernel banner within 60 s',
+      },
       workloads: [workload('hmm-tests', { status: 'not-run', cases: [] })],
     });
     expect(keys(c)).toEqual(['hang:boot']);
@@ -51,7 +55,10 @@ describe('cellFailures', () => {
   });
 
   it('a panic with no finding is a crash; with a finding only the finding', () => {
-    const panic = { kind: 'panic', message: 'kernel panic: Fatal exception' };
+    const panic: CellExit = {
+      reason: { kind: 'panic', message: 'Fatal exception' },
+      message: 'kernel panic: Fatal exception',
+    };
     expect(keys(cell({ exit: panic }))).toEqual(['exit:panic']);
     expect(
       keys(

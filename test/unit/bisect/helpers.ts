@@ -1,3 +1,4 @@
+import { cellExit } from '../../../harness/machine/exit-reason.ts';
 import type { CaseResult, CellResult, WorkloadResult } from '../../../harness/model/result.ts';
 import { cellStatus } from '../../../harness/model/status.ts';
 import type { Finding } from '../../../harness/scan/types.ts';
@@ -59,7 +60,7 @@ export function cell(over: Partial<CellResult> = {}, repeat = 1): CellResult {
     machine: { name: 'default', accel: 'tcg', accelReason: null, qemuVersion: null, cmdline: [] },
     repeat,
     status: 'pending',
-    exit: { kind: 'done', message: 'the guest finished and powered off' },
+    exit: { reason: { kind: 'done' }, message: 'the guest finished and powered off' },
     error: null,
     durationS: 10,
     workloads: [workload('hmm-tests')],
@@ -83,7 +84,7 @@ export const withFinding = (title: string, repeat = 1, over: Partial<Finding> = 
 export const hung = (workloadName = 'hmm-tests', repeat = 1): CellResult =>
   cell(
     {
-      exit: { kind: 'hang', message: `hang: step '${workloadName}' did not finish within 300 s` },
+      exit: cellExit({ kind: 'hang', step: workloadName, timeoutS: 300 }),
       workloads: [
         workload(workloadName, {
           status: 'incomplete',
@@ -98,7 +99,10 @@ export const hung = (workloadName = 'hmm-tests', repeat = 1): CellResult =>
 export const infra = (repeat = 1): CellResult =>
   cell(
     {
-      exit: { kind: 'infrastructure', message: 'infrastructure failure: QEMU would not start' },
+      exit: {
+        reason: { kind: 'infrastructure', message: 'QEMU would not start' },
+        message: 'infrastructure failure: QEMU would not start',
+      },
       error: 'QEMU would not start',
       workloads: [workload('hmm-tests', { status: 'not-run', cases: [kase('a', 'missing')] })],
     },
@@ -120,4 +124,4 @@ export const failingCase = (name: string, repeat = 1): CellResult =>
   );
 
 export const interruptedCell = (repeat = 1): CellResult =>
-  cell({ status: 'interrupted', exit: { kind: 'interrupted', message: 'interrupted' } }, repeat);
+  cell({ status: 'interrupted', exit: { reason: { kind: 'interrupted' }, message: 'interrupted' } }, repeat);

@@ -7,7 +7,7 @@ import { C, finishedRecord } from './record.ts';
 function runOf(cells: RunSummary['cells']): RunSummary {
   return {
     schema: 'zdh-run-summary',
-    version: 1,
+    version: 2,
     tool: { name: 'zdh', version: '0.1.0' },
     run: {
       id: 'x',

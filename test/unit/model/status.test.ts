@@ -37,7 +37,7 @@ const cell = (over: Partial<CellResult> = {}): CellResult => ({
   machine: { name: 'm', accel: 'tcg', accelReason: null, qemuVersion: null, cmdline: [] },
   repeat: 1,
   status: 'pending',
-  exit: { kind: 'done', message: '' },
+  exit: { reason: { kind: 'done' }, message: '' },
   error: null,
   durationS: 1,
   workloads: [workload([kase('a', 'pass'), kase('b', 'xfail'), kase('c', 'skip')])],
@@ -66,9 +66,17 @@ describe('verdicts', () => {
   });
 
   it('fails a cell that panicked or hung, and errors one that could not build or boot', () => {
-    expect(cellStatus(cell({ exit: { kind: 'hang', message: 'step x' } }))).toBe('failed');
+    expect(
+      cellStatus(cell({ exit: { reason: { kind: 'hang', step: 'x', timeoutS: 300 }, message: 'step x' } })),
+    ).toBe('failed');
     expect(cellStatus(cell({ exit: null, error: 'kernel build failed', workloads: [] }))).toBe('error');
-    expect(cellStatus(cell({ exit: { kind: 'infrastructure', message: 'qemu' } }))).toBe('error');
+    expect(
+      cellStatus(
+        cell({
+          exit: { reason: { kind: 'infrastructure', message: 'QEMU would not start' }, message: 'qemu' },
+        }),
+      ),
+    ).toBe('error');
   });
 
   it('makes the run failed when any cell failed, error when one errored, and maps to 0/1/2/130', () => {

@@ -322,7 +322,7 @@ describe('renderJUnit: any bytes', () => {
       kernel: { ...cell.kernel, name: at(0), release: at(2), patches: [{ name: at(3), sha256: at(4) }] },
       machine: { ...cell.machine, name: at(1), qemuVersion: at(5), accel: at(6) },
       error: null,
-      exit: { kind: 'panic', message: at(7) },
+      exit: { reason: { kind: 'panic', message: at(7) }, message: at(7) },
       workloads: [
         {
           ...w,

@@ -114,7 +114,9 @@ describe('summary.json errors', () => {
     const e = parseError(
       JSON.stringify({ ...JSON.parse(fixtureText('passing')), version: SUMMARY_VERSION + 1 }),
     );
-    expect(e.message).toBe(`x/summary.json is summary version 2; this zdh reads version ${SUMMARY_VERSION}`);
+    expect(e.message).toBe(
+      `x/summary.json is summary version ${SUMMARY_VERSION + 1}; this zdh reads versions 1 to ${SUMMARY_VERSION}`,
+    );
   });
 
   it('lists missing fields and bad values by path', () => {
@@ -123,7 +125,9 @@ describe('summary.json errors', () => {
     v.cells[1].workloads[0].cases[0].status = 'passed';
     v.run.durationS = -1;
     const e = parseError(JSON.stringify(v));
-    expect(e.message).toBe('x/summary.json does not match the run summary schema (version 1)');
+    expect(e.message).toBe(
+      `x/summary.json does not match the run summary schema (version ${SUMMARY_VERSION})`,
+    );
     expect(e.details).toContain('cells.0.kernel: missing field "release"');
     expect(e.details).toContain(
       'cells.1.workloads.0.cases.0.status: must be one of "pass", "fail", "skip", "missing", "xfail", "xpass"',

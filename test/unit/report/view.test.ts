@@ -58,7 +58,7 @@ describe('judgeCase', () => {
 describe('judgeStep', () => {
   const hung = cellWith({
     status: 'failed',
-    exit: { kind: 'panic', message: 'kernel panic: Fatal exception' },
+    exit: { reason: { kind: 'panic', message: 'Fatal exception' }, message: 'kernel panic: Fatal exception' },
   });
   it('says nothing for a passed step, or a failed one whose cases show it', () => {
     expect(judgeStep(hung, step({ status: 'passed' }))).toBeNull();
@@ -104,7 +104,14 @@ describe('judgeBoot and judgeExit', () => {
       message: 'build failed: x',
     });
     expect(
-      judgeBoot(cellWith({ exit: { kind: 'infrastructure', message: 'QEMU would not start' } })),
+      judgeBoot(
+        cellWith({
+          exit: {
+            reason: { kind: 'infrastructure', message: 'QEMU would not start' },
+            message: 'QEMU would not start',
+          },
+        }),
+      ),
     ).toEqual({
       verdict: 'error',
       message: 'QEMU would not start',
@@ -112,15 +119,20 @@ describe('judgeBoot and judgeExit', () => {
   });
   it('fails a boot timeout in boot, and a panic or hang as the machine exit', () => {
     const bootTimeout = cellWith({
-      exit: { kind: 'boot-timeout', message: 'boot timeout: no kernel banner within 60 s' },
+      exit: {
+        reason: { kind: 'boot-timeout', stage: 'banner', timeoutS: 60 },
+        message: 'boot timeout: no kernel banner within 60 s',
+      },
     });
     expect(judgeBoot(bootTimeout).verdict).toBe('failed');
     expect(judgeExit(bootTimeout)).toBeNull();
-    const panic = cellWith({ exit: { kind: 'panic', message: '' } });
+    const panic = cellWith({ exit: { reason: { kind: 'panic', message: 'Fatal exception' }, message: '' } });
     expect(judgeBoot(panic).verdict).toBe('passed');
     expect(judgeExit(panic)).toEqual({ verdict: 'failed', message: 'panic' });
-    expect(judgeExit(cellWith({ exit: { kind: 'done', message: 'ok' } }))).toBeNull();
-    expect(judgeExit(cellWith({ exit: { kind: 'interrupted', message: 'interrupted' } }))).toBeNull();
+    expect(judgeExit(cellWith({ exit: { reason: { kind: 'done' }, message: 'ok' } }))).toBeNull();
+    expect(
+      judgeExit(cellWith({ exit: { reason: { kind: 'interrupted' }, message: 'interrupted' } })),
+    ).toBeNull();
   });
   it('skips the boot of a cell that never started', () => {
     expect(judgeBoot(cellWith({ status: 'pending', exit: null }))).toEqual({
