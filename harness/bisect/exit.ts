@@ -30,11 +30,6 @@ export function stepExitCode(end: StepEnd): number {
   }
 }
 
-/** The verdict as `git bisect` spells its sub-command. */
-export function gitBisectWord(v: Verdict): 'good' | 'bad' | 'skip' {
-  return v;
-}
-
 /**
  * How a `zdh bisect` ended:
  *   found         the first bad commit is known                         → 0

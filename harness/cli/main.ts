@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { formatError, ZdhError } from '../errors.ts';
 import { installInterruptHandlers } from '../process/interrupt.ts';
-import { projectRoot } from '../util/paths.ts';
 import { commands } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
-).version;
+import { VERSION } from './version.ts';
 
 /** Builds the commander program. Each command's action stores its exit code in `result.code`. */
 export function buildProgram(result: { code: number }): Command {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
 import { ZdhError } from '../errors.ts';
 import type { AccelRequest } from '../machine/accel.ts';
-import { cellExit, describeExit, type ExitReason } from '../machine/exit-reason.ts';
+import { cellExit } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { runMachine } from '../machine/runner.ts';
 import type { StepResult } from '../machine/steps.ts';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
@@ -70,8 +69,4 @@ export function writeRunManifest(
   };
   writeAtomic(join(runDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
-}
-
-export function readRunManifest(runDir: string): RunManifest {
-  return JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as RunManifest;
 }

@@ -450,7 +450,6 @@ export const RULE = /^={20,}\s*$/;
 export const CUT_HERE = /^-{6,}\[ cut here \]-{6,}\s*$/;
 /** dump_page()'s first line: 6.1 `page:%p refcount:`, 6.10+ `page: refcount:`, older `count:`. */
 export const PAGE_DUMP_START = /^page:(?:\S*\s+(?:ref)?count:|\S+ is uninitialized and poisoned)/;
-export const PAGE_DUMP_REASON = /^page dumped because: (.*)$/;
 export const VM_CHECK_REASON = /^page dumped because: (VM_(BUG|WARN)_ON\w*_(?:PAGE|FOLIO)\(.*\))\s*$/;
 export const REFCOUNT_T = /^refcount_t: (.+?)\.?\s*$/;
 /**

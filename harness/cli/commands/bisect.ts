@@ -10,13 +10,13 @@ import { planSteps, type StepPlan } from '../../bisect/selection.ts';
 import { parseMatch } from '../../bisect/signature.ts';
 import { usageError } from '../../errors.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
-import { runCapture } from '../../process/run.ts';
+import { qemuVersion } from '../../machine/qemu-version.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
 import { writeReports } from '../../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
 import { loadSuite, shippedSuites, suiteFromYaml, suitesDir } from '../../suite/suite.ts';
-import { VERSION } from '../main.ts';
+import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** The selection flags `zdh bisect` and `zdh bisect-step` share. */
@@ -109,12 +109,6 @@ export function planFor(sel: Selection): StepPlan {
     ? suiteFromYaml({ workloads: [] }, join(suitesDir, 'default.yaml'))
     : loadSuite(sel.suite);
   return planSteps(suite, sel);
-}
-
-export async function qemuVersion(): Promise<string | null> {
-  return runCapture('qemu-system-x86_64', ['--version'])
-    .then((v) => v.split('\n')[0] ?? null)
-    .catch(() => null);
 }
 
 export async function stepDeps(progress: Progress): Promise<BisectDeps> {

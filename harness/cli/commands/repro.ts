@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { usageError } from '../../errors.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
+import { qemuVersion } from '../../machine/qemu-version.ts';
 import type { RunSummary } from '../../model/result.ts';
 import { RUN_EXIT_CODE } from '../../model/status.ts';
 import { expandPatches } from '../../patch/expand.ts';
-import { runCapture } from '../../process/run.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
@@ -14,7 +14,7 @@ import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts'
 import { orchestrate } from '../../run/orchestrate.ts';
 import { cellDirName, defaultRunDir } from '../../run/run-folder.ts';
 import type { Cell } from '../../suite/matrix.ts';
-import { VERSION } from '../main.ts';
+import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** `zdh repro RUN_DIR [--cell ID]`: runs one cell of a saved run again, exactly. */
@@ -59,9 +59,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
       if (then.length && then.join() !== now.join())
         progress.warn('the patch files changed since that run; running with their current content');
       const out = resolve(flags.out ?? defaultRunDir(`repro-${cellDirName(chosen.id)}`));
-      const qemuVersion = await runCapture('qemu-system-x86_64', ['--version'])
-        .then((v) => v.split('\n')[0] ?? null)
-        .catch(() => null);
+      const qemu = await qemuVersion();
       const rerun = await orchestrate({
         cells: [saved.cell],
         suite: `${summary.run.suite} (repro of ${chosen.id})`,
@@ -74,7 +72,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
         expectations: defaultExpectations,
         progress,
         toolVersion: VERSION,
-        qemuVersion,
+        qemuVersion: qemu,
         profiles: new Map([[saved.cell.machine, saved.profile]]),
         onSummary: (s) => writeReports(s, out),
       });

@@ -5,8 +5,8 @@ import { usageError } from '../../errors.ts';
 import { LAYER } from '../../kconfig/fragments.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import { loadProfile } from '../../machine/profile.ts';
+import { qemuVersion } from '../../machine/qemu-version.ts';
 import { RUN_EXIT_CODE } from '../../model/status.ts';
-import { runCapture } from '../../process/run.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
@@ -17,7 +17,7 @@ import type { SourceSpec } from '../../source/types.ts';
 import { expandMatrix, parseShard, shardCells } from '../../suite/matrix.ts';
 import { loadSuite, type Suite, shippedSuites } from '../../suite/suite.ts';
 import { addSourceOptions, applySourceFlags, type SourceFlags, sourceFromFlags } from '../kernel-flags.ts';
-import { VERSION } from '../main.ts';
+import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 import { kcidbOriginOption } from './report.ts';
 
@@ -82,9 +82,7 @@ export const registerRun: RegisterCommand = (program, result) => {
       progress.step(
         `suite ${suite.name}: ${mine.length} cell(s)${shard ? ` (shard ${shard.index}/${shard.count} of ${cells.length})` : ''}, ${jobs} at a time; run folder ${runDir}`,
       );
-      const qemuVersion = await runCapture('qemu-system-x86_64', ['--version'])
-        .then((v) => v.split('\n')[0] ?? null)
-        .catch(() => null);
+      const qemu = await qemuVersion();
       const summary = await orchestrate({
         cells: mine,
         suite: suite.name,
@@ -97,7 +95,7 @@ export const registerRun: RegisterCommand = (program, result) => {
         expectations: defaultExpectations,
         progress,
         toolVersion: VERSION,
-        qemuVersion,
+        qemuVersion: qemu,
         onSummary: (s) => writeReports(s, runDir, { kcidbOrigin: flags.kcidbOrigin }),
       });
       progress.done();
