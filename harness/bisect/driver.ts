@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { configError, usageError, ZdhError } from '../errors.ts';
 import type { CellResult, RunSummary } from '../model/result.ts';
 import { interrupted } from '../process/interrupt.ts';
-import { lockRunFolder, writeAtomic } from '../run/run-folder.ts';
+import { readSummary, SUMMARY_FILE, writeSummary } from '../report/summary-json.ts';
+import { lockRunFolder } from '../run/run-folder.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { sha256 } from '../util/hash.ts';
 import { holdLock } from '../util/lock.ts';
 import { cacheRoot } from '../util/paths.ts';
@@ -199,8 +201,8 @@ export async function resetBisect(repo: string, cache: string = cacheRoot()): Pr
 }
 
 function saveRecord(stateDir: string, r: BisectRecord): void {
-  writeAtomic(statePath(stateDir), `${JSON.stringify(r, null, 2)}\n`);
-  writeAtomic(join(r.runDir, 'bisect.json'), `${JSON.stringify(bisectReport(r), null, 2)}\n`);
+  writeFileAtomic(statePath(stateDir), `${JSON.stringify(r, null, 2)}\n`);
+  writeFileAtomic(join(r.runDir, 'bisect.json'), `${JSON.stringify(bisectReport(r), null, 2)}\n`);
 }
 
 async function drive(stateDir: string, start: BisectRecord, deps: BisectDeps): Promise<BisectRecord> {
@@ -222,81 +224,111 @@ async function drive(stateDir: string, start: BisectRecord, deps: BisectDeps): P
   }
 }
 
+/** A bisect in progress: its record, each step's runs, and what every step is judged with. */
+interface Drive {
+  stateDir: string;
+  saved: { record: BisectRecord };
+  deps: BisectDeps;
+  plan: ReturnType<BisectDeps['planFor']>;
+  tolerate: Matcher[];
+  stepRuns: Map<number, StepRuns>;
+  r: BisectRecord;
+}
+
 async function driveSteps(
   stateDir: string,
   saved: { record: BisectRecord },
   deps: BisectDeps,
 ): Promise<BisectRecord> {
-  let r = saved.record;
-  const plan = deps.planFor(r.selection);
-  const tolerate: Matcher[] = r.selection.ignore.map(parseMatch);
-  const stepRuns = new Map<number, StepRuns>();
-  const save = (): void => {
-    saved.record = r;
-    saveRecord(stateDir, r);
-    writeCombinedReports(r, stepRuns, deps);
-  };
-  const finish = async (outcome: BisectRecord['outcome']): Promise<BisectRecord> => {
-    // Interrupted and failed bisects keep their phase: `--resume` continues them.
-    const final =
-      outcome?.kind === 'found' || outcome?.kind === 'inconclusive' || outcome?.kind === 'not-confirmed';
-    r = { ...r, outcome, phase: final ? 'done' : r.phase, finishedAt: new Date().toISOString() };
-    const log = await bisectLog(r.clone).catch(() => '');
-    if (log) writeFileSync(join(r.runDir, 'bisect.log'), log);
-    save();
-    return r;
+  const r = saved.record;
+  const d: Drive = {
+    stateDir,
+    saved,
+    deps,
+    plan: deps.planFor(r.selection),
+    tolerate: r.selection.ignore.map(parseMatch),
+    stepRuns: new Map<number, StepRuns>(),
+    r,
   };
   // Earlier steps' runs (a resumed bisect), so the combined reports cover every step.
-  for (const s of r.steps) stepRuns.set(s.index, { step: s, runs: readStepRuns(r.runDir, s) });
+  for (const s of r.steps) d.stepRuns.set(s.index, { step: s, runs: readStepRuns(r.runDir, s) });
+  const confirmedBad = await confirmBad(d);
+  if (confirmedBad) return confirmedBad;
+  const confirmedGood = await confirmGood(d);
+  if (confirmedGood) return confirmedGood;
+  return bisectRange(d);
+}
 
-  const step = async (
-    role: StepRole,
-    commit: string,
-    subject: string,
-    judge: (buildError: string | null, cells: readonly CellResult[]) => StepJudgement,
-    decided: (cells: readonly CellResult[]) => boolean,
-  ): Promise<{ record: StepRecord; cells: CellResult[] }> => {
-    const index = r.steps.length + 1;
-    const dir = join(r.runDir, 'steps', `${String(index).padStart(2, '0')}-${commit.slice(0, 12)}`);
-    const out = await (deps.runStep ?? runStep)(
-      {
-        index,
-        role,
-        repo: r.clone,
-        commit,
-        subject,
-        plan,
-        accel: r.selection.accel,
-        dir,
-        baseDir: r.runDir,
-        command: r.command,
-        decided,
-        judge,
-      },
-      deps,
-    );
-    r = { ...r, steps: [...r.steps, out.record] };
-    stepRuns.set(index, { step: out.record, runs: out.runs });
-    deps.progress.step(
-      `step ${index}${role === 'bisect' ? '' : ` (--${role})`}: ${commit.slice(0, 12)} ${out.record.verdict}: ${out.record.reason}`,
-    );
-    save();
-    return { record: out.record, cells: out.cells };
-  };
+function save(d: Drive): void {
+  d.saved.record = d.r;
+  saveRecord(d.stateDir, d.r);
+  writeCombinedReports(d.r, d.stepRuns, d.deps);
+}
 
-  // 1. --bad must be bad: show the signature, or (without --match) show something to infer it from.
-  if (r.phase === 'confirm-bad') {
-    const signature = r.signature;
+async function finish(d: Drive, outcome: BisectRecord['outcome']): Promise<BisectRecord> {
+  // Interrupted and failed bisects keep their phase: `--resume` continues them.
+  const final =
+    outcome?.kind === 'found' || outcome?.kind === 'inconclusive' || outcome?.kind === 'not-confirmed';
+  d.r = { ...d.r, outcome, phase: final ? 'done' : d.r.phase, finishedAt: new Date().toISOString() };
+  const log = await bisectLog(d.r.clone).catch(() => '');
+  if (log) writeFileSync(join(d.r.runDir, 'bisect.log'), log);
+  save(d);
+  return d.r;
+}
+
+/** Tests one commit: builds, boots, judges; records the step and saves. */
+async function runStepOf(
+  d: Drive,
+  role: StepRole,
+  commit: string,
+  subject: string,
+  judge: (buildError: string | null, cells: readonly CellResult[]) => StepJudgement,
+  decided: (cells: readonly CellResult[]) => boolean,
+): Promise<{ record: StepRecord; cells: CellResult[] }> {
+  const index = d.r.steps.length + 1;
+  const dir = join(d.r.runDir, 'steps', `${String(index).padStart(2, '0')}-${commit.slice(0, 12)}`);
+  const out = await (d.deps.runStep ?? runStep)(
+    {
+      index,
+      role,
+      repo: d.r.clone,
+      commit,
+      subject,
+      plan: d.plan,
+      accel: d.r.selection.accel,
+      dir,
+      baseDir: d.r.runDir,
+      command: d.r.command,
+      decided,
+      judge,
+    },
+    d.deps,
+  );
+  d.r = { ...d.r, steps: [...d.r.steps, out.record] };
+  d.stepRuns.set(index, { step: out.record, runs: out.runs });
+  d.deps.progress.step(
+    `step ${index}${role === 'bisect' ? '' : ` (--${role})`}: ${commit.slice(0, 12)} ${out.record.verdict}: ${out.record.reason}`,
+  );
+  save(d);
+  return { record: out.record, cells: out.cells };
+}
+
+/** 1. --bad must be bad; the bisect's end when it is not (or on Ctrl-C). */
+async function confirmBad(d: Drive): Promise<BisectRecord | undefined> {
+  // Show the signature, or (without --match) show something to infer it from.
+  if (d.r.phase === 'confirm-bad') {
+    const signature = d.r.signature;
     const judge = (buildError: string | null, cells: readonly CellResult[]): StepJudgement =>
-      judgeBad({ buildError, cells, signature, tolerate });
-    const res = await step(
+      judgeBad({ buildError, cells, signature, tolerate: d.tolerate });
+    const res = await runStepOf(
+      d,
       'bad',
-      r.bad.commit,
-      r.bad.subject,
+      d.r.bad.commit,
+      d.r.bad.subject,
       judge,
       (cells) => judge(null, cells).verdict === 'bad',
     );
-    if (res.record.verdict === 'interrupted') return finish({ kind: 'interrupted' });
+    if (res.record.verdict === 'interrupted') return finish(d, { kind: 'interrupted' });
     if (res.record.verdict !== 'bad') {
       const reason =
         res.record.verdict === 'skip'
@@ -304,37 +336,43 @@ async function driveSteps(
           : signature
             ? `it does not show the signature (${res.record.reason})`
             : 'it shows no failure with the selected workloads';
-      return finish({ kind: 'not-confirmed', which: 'bad', reason });
+      return finish(d, { kind: 'not-confirmed', which: 'bad', reason });
     }
-    r = { ...r, phase: 'confirm-good' };
-    save();
+    d.r = { ...d.r, phase: 'confirm-good' };
+    save(d);
   }
 
-  // 2. --good must be good: not show the signature. What else it shows is tolerated in every step.
-  if (r.phase === 'confirm-good') {
+  return undefined;
+}
+
+/** 2. --good must be good; the bisect's end when it is not. */
+async function confirmGood(d: Drive): Promise<BisectRecord | undefined> {
+  // Not show the signature. What else it shows is tolerated in every step.
+  if (d.r.phase === 'confirm-good') {
     const badCells = cellsOf(
-      stepRuns,
-      r.steps.find((s) => s.role === 'bad' && s.verdict === 'bad'),
+      d.stepRuns,
+      d.r.steps.find((s) => s.role === 'bad' && s.verdict === 'bad'),
     );
     const judge = (buildError: string | null, cells: readonly CellResult[]): GoodJudgement =>
-      judgeGood({ buildError, cells, signature: r.signature, badCells, tolerate });
-    const res = await step(
+      judgeGood({ buildError, cells, signature: d.r.signature, badCells, tolerate: d.tolerate });
+    const res = await runStepOf(
+      d,
       'good',
-      r.good.commit,
-      r.good.subject,
+      d.r.good.commit,
+      d.r.good.subject,
       (buildError, cells) => judge(buildError, cells).judgement,
       (cells) => judge(null, cells).judgement.verdict === 'bad',
     );
-    if (res.record.verdict === 'interrupted') return finish({ kind: 'interrupted' });
+    if (res.record.verdict === 'interrupted') return finish(d, { kind: 'interrupted' });
     if (res.record.verdict === 'skip') {
-      return finish({
+      return finish(d, {
         kind: 'not-confirmed',
         which: 'good',
         reason: `it could not be tested: ${res.record.reason}`,
       });
     }
     if (res.record.verdict === 'bad') {
-      return finish({
+      return finish(d, {
         kind: 'not-confirmed',
         which: 'good',
         reason: `it shows the signature too (${res.record.reason})`,
@@ -343,50 +381,58 @@ async function driveSteps(
     const good = judge(null, res.cells);
     if (!good.signature) {
       const reason = good.inference && !good.inference.ok ? good.inference.reason : 'no signature';
-      return finish({ kind: 'not-confirmed', which: 'good', reason });
+      return finish(d, { kind: 'not-confirmed', which: 'good', reason });
     }
-    if (!r.signature && good.inference?.ok) {
-      deps.progress.step(`signature (inferred from --bad): ${good.inference.from.join('; ')}`);
+    if (!d.r.signature && good.inference?.ok) {
+      d.deps.progress.step(`signature (inferred from --bad): ${good.inference.from.join('; ')}`);
     }
     if (good.baseline.length > 0) {
-      deps.progress.warn(`--good already shows ${good.baseline.join('; ')}: tolerated in every step`);
+      d.deps.progress.warn(`--good already shows ${good.baseline.join('; ')}: tolerated in every step`);
     }
-    r = { ...r, signature: good.signature, baseline: good.baseline, phase: 'bisecting' };
-    save();
+    d.r = { ...d.r, signature: good.signature, baseline: good.baseline, phase: 'bisecting' };
+    save(d);
   }
 
-  // 3. Bisect: git chooses, zdh tests.
-  const signature = r.signature;
-  if (!signature) return finish({ kind: 'error', message: 'no signature after the confirmations' });
-  let out: BisectOutput = await bisectStart(r.clone, r.bad.commit, r.good.commit);
-  for (const v of replayVerdicts(r)) out = await bisectMark(r.clone, v.verdict, v.commit);
+  return undefined;
+}
+
+/** 3. Bisect: git chooses, zdh tests. */
+async function bisectRange(d: Drive): Promise<BisectRecord> {
+  const signature = d.r.signature;
+  if (!signature) return finish(d, { kind: 'error', message: 'no signature after the confirmations' });
+  let out: BisectOutput = await bisectStart(d.r.clone, d.r.bad.commit, d.r.good.commit);
+  for (const v of replayVerdicts(d.r)) out = await bisectMark(d.r.clone, v.verdict, v.commit);
   const judge = (buildError: string | null, cells: readonly CellResult[]): StepJudgement =>
-    judgeStep({ buildError, cells, signature, tolerate, baseline: r.baseline });
+    judgeStep({ buildError, cells, signature, tolerate: d.tolerate, baseline: d.r.baseline });
   while (out.kind === 'next') {
-    if (interrupted()) return finish({ kind: 'interrupted' });
-    const res = await step(
+    if (interrupted()) return finish(d, { kind: 'interrupted' });
+    const res = await runStepOf(
+      d,
       'bisect',
       out.commit,
       out.subject,
       judge,
       (cells) => judge(null, cells).verdict === 'bad',
     );
-    if (res.record.verdict === 'interrupted') return finish({ kind: 'interrupted' });
-    out = await bisectMark(r.clone, res.record.verdict as Verdict, out.commit);
+    if (res.record.verdict === 'interrupted') return finish(d, { kind: 'interrupted' });
+    out = await bisectMark(d.r.clone, res.record.verdict as Verdict, out.commit);
   }
   switch (out.kind) {
     case 'found':
-      return finish(foundOutcome(r, out.commit, out.subject ?? (await subjectOf(r.clone, out.commit))));
+      return finish(
+        d,
+        foundOutcome(d.r, out.commit, out.subject ?? (await subjectOf(d.r.clone, out.commit))),
+      );
     case 'only-skipped': {
       const candidates = await Promise.all(
-        out.candidates.map(async (commit) => ({ commit, subject: await subjectOf(r.clone, commit) })),
+        out.candidates.map(async (commit) => ({ commit, subject: await subjectOf(d.r.clone, commit) })),
       );
-      return finish({ kind: 'inconclusive', candidates });
+      return finish(d, { kind: 'inconclusive', candidates });
     }
     case 'error':
-      return finish({ kind: 'error', message: `git bisect: ${out.message}` });
+      return finish(d, { kind: 'error', message: `git bisect: ${out.message}` });
     default:
-      return finish({
+      return finish(d, {
         kind: 'error',
         message: `unexpected git bisect output: ${out.kind === 'unknown' ? out.text.slice(0, 300) : out.kind}`,
       });
@@ -401,15 +447,16 @@ function cellsOf(stepRuns: Map<number, StepRuns>, s: StepRecord | undefined): Ce
 /** A step's runs as its folders hold them (summary.json of each run), for resumed bisects. */
 function readStepRuns(runDir: string, s: StepRecord): StepRuns['runs'] {
   const stepDir = resolve(runDir, s.dir);
-  const dirs = existsSync(join(stepDir, 'summary.json'))
+  const dirs = existsSync(join(stepDir, SUMMARY_FILE))
     ? [s.dir]
     : Array.from({ length: 64 }, (_, i) => `${s.dir}/repeat-${i + 1}`).filter((d) =>
-        existsSync(join(runDir, d, 'summary.json')),
+        existsSync(join(runDir, d, SUMMARY_FILE)),
       );
   return dirs.flatMap((d) => {
     try {
       return [
-        { dir: d, summary: JSON.parse(readFileSync(join(runDir, d, 'summary.json'), 'utf8')) as RunSummary },
+        // Through the reader: a step run by an older zdh may be a version 1 summary.
+        { dir: d, summary: readSummary(join(runDir, d, SUMMARY_FILE)) },
       ];
     } catch {
       return [];
@@ -422,7 +469,7 @@ function writeCombinedReports(r: BisectRecord, stepRuns: Map<number, StepRuns>, 
   const summary = bisectRunSummary(r, steps, deps.toolVersion);
   try {
     if (deps.writeReports) deps.writeReports(summary, r.runDir);
-    else writeAtomic(join(r.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    else writeSummary(join(r.runDir, SUMMARY_FILE), summary);
   } catch (error) {
     deps.progress.warn(
       `could not write the reports: ${error instanceof ZdhError ? error.message : String(error)}`,

@@ -1,5 +1,5 @@
 import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
-import { finalise } from '../model/status.ts';
+import { finalise, totals } from '../model/status.ts';
 import type { BisectRecord, StepRecord } from './model.ts';
 
 /**
@@ -54,12 +54,7 @@ export function bisectRunSummary(
         mergedFrom: [],
       },
       cells,
-      totals: {
-        cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 },
-        cases: { pass: 0, fail: 0, skip: 0, missing: 0, xfail: 0, xpass: 0 },
-        findings: 0,
-        distinctFindings: 0,
-      },
+      totals: totals([]), // finalise() counts them
     },
     r.outcome?.kind === 'interrupted',
   );

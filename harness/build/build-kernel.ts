@@ -27,7 +27,7 @@ import { cacheRoot } from '../util/paths.ts';
 import { buildKey, requestKey, slotKey } from './cache-key.ts';
 import { firstCompilerErrors } from './compiler-errors.ts';
 import type { KernelSpec } from './kernel-spec.ts';
-import { prepareSlot, slotFor, slotHead } from './slot.ts';
+import { prepareSlot, type Slot, slotFor, slotHead } from './slot.ts';
 import {
   buildDir,
   buildPaths,
@@ -76,26 +76,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
 
   const source = await resolveSource(spec, cache);
   const patches = expandPatches(spec.patches);
-  const fragmentPaths = [
-    ...(spec.defaultFragments ? defaultFragmentPaths().map((p) => ({ path: p, layer: LAYER.defaults })) : []),
-    ...spec.fragments.map((f) => ({ path: resolveFragmentRef(f.ref), layer: f.layer })),
-  ];
-  const fragments = fragmentPaths.map((f) => loadFragment(f.path, f.layer));
-  const merged = mergeFragments(fragments);
-  if (merged.conflicts.length > 0) {
-    throw new ZdhError('config', 'kconfig fragments disagree', {
-      details: merged.conflicts.map(
-        (c) =>
-          `CONFIG_${c.name}: ${c.origins.map((o) => `${o.value} (${o.fragment}:${o.line})`).join(' vs ')}`,
-      ),
-      hint: 'remove one of the settings, or pass the one that should win with --config (the command line overrides)',
-    });
-  }
-  for (const o of merged.overrides) {
-    progress.detail(
-      `CONFIG_${o.name}=${o.winner.value} from ${o.winner.fragment} overrides ${o.overridden.map((x) => x.fragment).join(', ')}`,
-    );
-  }
+  const { fragments, merged } = loadFragments(spec, progress);
   const base = existsSync(spec.base) ? `file:${await sha256File(spec.base)}` : spec.base;
   const useCcache = await hasCcache();
   const toolchain = await toolchainId();
@@ -131,133 +112,234 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
       fragments.map((f) => ({ layer: f.layer, sha256: f.name })),
     ),
   );
+  const ctx: SlotBuild = {
+    opts,
+    cache,
+    reqKey,
+    asRequested,
+    started,
+    slot,
+    source,
+    patches,
+    spec,
+    merged,
+    fragments,
+    useCcache,
+    toolchain,
+  };
   return withLock(
     slot.dir,
-    async (slotLost) => {
-      const again = opts.force ? undefined : lookupRequest(cache, reqKey);
-      if (again) return { ...asRequested(again), cached: true, seconds: elapsed(started) };
-
-      mkdirSync(join(slot.dir, 'logs'), { recursive: true });
-      const slotLogPath = join(
-        slot.dir,
-        'logs',
-        `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`,
-      );
-      const log = teeLog(slotLogPath, opts.logFile);
-      try {
-        if (source.spec.kind === 'tarball') await ensureUnpacked(source, (m) => progress.step(m));
-        progress.step(
-          `preparing ${describe(source)}${patches.length ? ` + ${patches.length} patch(es)` : ''}`,
-        );
-        await prepareSlot(slot, source, patches, log, (m) => progress.detail(m));
-        mkdirSync(slot.obj, { recursive: true });
-        const makeArgs = makeVariables(useCcache);
-        progress.step(`configuring (${spec.base} + ${fragments.length} fragment(s))`);
-        const env = ccacheEnv(cache);
-        const { finalConfig, notes } = await configureKernel({
-          src: slot.src,
-          obj: slot.obj,
-          base: spec.base,
-          merged,
-          makeArgs,
-          env,
-          log,
-        });
-        for (const n of notes) progress.warn(`kconfig note: ${n}`);
-        const configNotes = notes.length > 0 ? { configNotes: notes } : {};
-        const bKey = buildKey({
-          sourceId: source.id,
-          patchShas: patches.map((p) => p.sha256),
-          finalConfig,
-          toolchain,
-        });
-        const existing = opts.force ? undefined : readBuild(buildDir(cache, bKey));
-        if (existing) {
-          recordRequest(cache, reqKey, bKey);
-          return { ...asRequested(existing), ...configNotes, cached: true, seconds: elapsed(started) };
-        }
-        // One job more than CPUs keeps both busy while make waits on I/O or a serial step (measured: 1.82 of 2 CPUs at -j2).
-        const jobs = opts.jobs ?? availableParallelism() + 1;
-        progress.step(`building bzImage and modules (-j${jobs}${useCcache ? ', ccache' : ''})`);
-        let compiled = 0;
-        // One kernel build at a time per host: a build already uses every core.
-        const res = await withLock(
-          join(cache, 'locks', 'host-build'),
-          (hostLost) =>
-            runLogged(
-              'make',
-              ['-C', slot.src, `O=${slot.obj}`, `-j${jobs}`, ...makeArgs, 'bzImage', 'modules'],
-              {
-                log,
-                env,
-                // A lost lock (withLock) stops make: another build may own the slot now.
-                signal: AbortSignal.any([slotLost, hostLost]),
-                onLine: (line) => {
-                  if (/^\s+(CC|AS|LD|AR)\b/.test(line)) compiled++;
-                  progress.detail(`${compiled} steps, ${line.trim()}`);
-                },
-              },
-            ),
-          () => progress.step('waiting for another kernel build on this host to finish'),
-        );
-        if (res.canceled) throw infraError('build interrupted');
-        if (res.exitCode !== 0) {
-          await closeLog(log);
-          const errors = firstCompilerErrors(readFileSync(slotLogPath, 'utf8'));
-          throw infraError(`kernel build failed (make exit ${res.exitCode ?? res.signal})`, {
-            details: [...errors, `build log: ${opts.logFile ?? slotLogPath}`],
-            hint: patches.length
-              ? 'a patch may break the build; see the first error above'
-              : 'see the build log',
-          });
-        }
-        // Objects another build may have written into are not published.
-        slotLost.throwIfAborted();
-        progress.step('collecting the build');
-        const staging = stagingDir(cache, bKey);
-        rmSync(staging, { recursive: true, force: true });
-        mkdirSync(staging, { recursive: true });
-        const inst = await runLogged(
-          'make',
-          [
-            '-C',
-            slot.src,
-            `O=${slot.obj}`,
-            ...makeArgs,
-            `INSTALL_MOD_PATH=${join(staging, 'modules')}`,
-            'DEPMOD=/sbin/depmod',
-            'modules_install',
-          ],
-          { log, env },
-        );
-        if (inst.exitCode !== 0)
-          throw infraError('make modules_install failed', { details: inst.tail.slice(-10) });
-        const record = await collect({
-          staging,
-          dest: buildDir(cache, bKey),
-          slot,
-          source,
-          patches,
-          spec,
-          fragments,
-          finalConfig,
-          toolchain,
-          bKey,
-          notes,
-        });
-        await closeLog(log);
-        cpSync(slotLogPath, join(staging, 'build.log'));
-        writeRecord(staging, record);
-        // --force replaces the cached build; otherwise a sound one published meanwhile is kept.
-        publish(staging, buildDir(cache, bKey), { replace: opts.force === true });
-        recordRequest(cache, reqKey, bKey);
-        return { ...record, cached: false, seconds: elapsed(started) };
-      } finally {
-        await closeLog(log);
-      }
-    },
+    (slotLost) => buildInSlot(ctx, slotLost),
     () => progress.step('waiting for another build in the same slot'),
   );
+}
+
+interface SlotBuild {
+  opts: BuildOptions;
+  cache: string;
+  reqKey: string;
+  asRequested: (r: BuildRecord) => BuildRecord;
+  started: number;
+  slot: Slot;
+  source: ResolvedSource;
+  patches: Patch[];
+  spec: KernelSpec;
+  merged: ReturnType<typeof mergeFragments>;
+  fragments: ReturnType<typeof loadFragment>[];
+  useCcache: boolean;
+  toolchain: string;
+}
+
+/** In the slot, under its lock: prepare the tree, configure, and build unless the final config is cached. */
+async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRecord> {
+  const {
+    opts,
+    cache,
+    reqKey,
+    asRequested,
+    started,
+    slot,
+    source,
+    patches,
+    spec,
+    merged,
+    fragments,
+    useCcache,
+    toolchain,
+  } = c;
+  const { progress } = opts;
+  const again = opts.force ? undefined : lookupRequest(cache, reqKey);
+  if (again) return { ...asRequested(again), cached: true, seconds: elapsed(started) };
+
+  mkdirSync(join(slot.dir, 'logs'), { recursive: true });
+  const slotLogPath = join(slot.dir, 'logs', `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const log = teeLog(slotLogPath, opts.logFile);
+  try {
+    if (source.spec.kind === 'tarball') await ensureUnpacked(source, (m) => progress.step(m));
+    progress.step(`preparing ${describe(source)}${patches.length ? ` + ${patches.length} patch(es)` : ''}`);
+    await prepareSlot(slot, source, patches, log, (m) => progress.detail(m));
+    mkdirSync(slot.obj, { recursive: true });
+    const makeArgs = makeVariables(useCcache);
+    progress.step(`configuring (${spec.base} + ${fragments.length} fragment(s))`);
+    const env = ccacheEnv(cache);
+    const { finalConfig, notes } = await configureKernel({
+      src: slot.src,
+      obj: slot.obj,
+      base: spec.base,
+      merged,
+      makeArgs,
+      env,
+      log,
+    });
+    for (const n of notes) progress.warn(`kconfig note: ${n}`);
+    const configNotes = notes.length > 0 ? { configNotes: notes } : {};
+    const bKey = buildKey({
+      sourceId: source.id,
+      patchShas: patches.map((p) => p.sha256),
+      finalConfig,
+      toolchain,
+    });
+    const existing = opts.force ? undefined : readBuild(buildDir(cache, bKey));
+    if (existing) {
+      recordRequest(cache, reqKey, bKey);
+      return { ...asRequested(existing), ...configNotes, cached: true, seconds: elapsed(started) };
+    }
+    const staging = await compileAndInstall({
+      slot,
+      jobs: opts.jobs ?? availableParallelism() + 1,
+      makeArgs,
+      env,
+      log,
+      slotLogPath,
+      logFile: opts.logFile,
+      useCcache,
+      hasPatches: patches.length > 0,
+      cache,
+      bKey,
+      progress,
+      slotLost,
+    });
+    const record = await collect({
+      staging,
+      dest: buildDir(cache, bKey),
+      slot,
+      source,
+      patches,
+      spec,
+      fragments,
+      finalConfig,
+      toolchain,
+      bKey,
+      notes,
+    });
+    await closeLog(log);
+    cpSync(slotLogPath, join(staging, 'build.log'));
+    writeRecord(staging, record);
+    // --force replaces the cached build; otherwise a sound one published meanwhile is kept.
+    publish(staging, buildDir(cache, bKey), { replace: opts.force === true });
+    recordRequest(cache, reqKey, bKey);
+    return { ...record, cached: false, seconds: elapsed(started) };
+  } finally {
+    await closeLog(log);
+  }
+}
+
+/** The default fragments and the spec's own, loaded and merged; disagreeing fragments stop the build. */
+function loadFragments(
+  spec: KernelSpec,
+  progress: BuildOptions['progress'],
+): { fragments: ReturnType<typeof loadFragment>[]; merged: ReturnType<typeof mergeFragments> } {
+  const fragmentPaths = [
+    ...(spec.defaultFragments ? defaultFragmentPaths().map((p) => ({ path: p, layer: LAYER.defaults })) : []),
+    ...spec.fragments.map((f) => ({ path: resolveFragmentRef(f.ref), layer: f.layer })),
+  ];
+  const fragments = fragmentPaths.map((f) => loadFragment(f.path, f.layer));
+  const merged = mergeFragments(fragments);
+  if (merged.conflicts.length > 0) {
+    throw new ZdhError('config', 'kconfig fragments disagree', {
+      details: merged.conflicts.map(
+        (c) =>
+          `CONFIG_${c.name}: ${c.origins.map((o) => `${o.value} (${o.fragment}:${o.line})`).join(' vs ')}`,
+      ),
+      hint: 'remove one of the settings, or pass the one that should win with --config (the command line overrides)',
+    });
+  }
+  for (const o of merged.overrides) {
+    progress.detail(
+      `CONFIG_${o.name}=${o.winner.value} from ${o.winner.fragment} overrides ${o.overridden.map((x) => x.fragment).join(', ')}`,
+    );
+  }
+  return { fragments, merged };
+}
+
+interface CompileArgs {
+  slot: Slot;
+  jobs: number;
+  makeArgs: string[];
+  env: Record<string, string>;
+  log: Writable;
+  slotLogPath: string;
+  logFile: string | undefined;
+  useCcache: boolean;
+  hasPatches: boolean;
+  cache: string;
+  bKey: string;
+  progress: BuildOptions['progress'];
+  slotLost: AbortSignal;
+}
+
+/** make bzImage and modules (one kernel build per host at a time), then modules_install into a staging folder. */
+async function compileAndInstall(a: CompileArgs): Promise<string> {
+  const { slot, makeArgs, env, log, progress } = a;
+  // One job more than CPUs keeps both busy while make waits on I/O or a serial step (measured: 1.82 of 2 CPUs at -j2).
+  progress.step(`building bzImage and modules (-j${a.jobs}${a.useCcache ? ', ccache' : ''})`);
+  let compiled = 0;
+  // One kernel build at a time per host: a build already uses every core.
+  const res = await withLock(
+    join(a.cache, 'locks', 'host-build'),
+    (hostLost) =>
+      runLogged('make', ['-C', slot.src, `O=${slot.obj}`, `-j${a.jobs}`, ...makeArgs, 'bzImage', 'modules'], {
+        log,
+        env,
+        // A lost lock (withLock) stops make: another build may own the slot now.
+        signal: AbortSignal.any([a.slotLost, hostLost]),
+        onLine: (line) => {
+          if (/^\s+(CC|AS|LD|AR)\b/.test(line)) compiled++;
+          progress.detail(`${compiled} steps, ${line.trim()}`);
+        },
+      }),
+    () => progress.step('waiting for another kernel build on this host to finish'),
+  );
+  if (res.canceled) throw infraError('build interrupted');
+  if (res.exitCode !== 0) {
+    await closeLog(log);
+    const errors = firstCompilerErrors(readFileSync(a.slotLogPath, 'utf8'));
+    throw infraError(`kernel build failed (make exit ${res.exitCode ?? res.signal})`, {
+      details: [...errors, `build log: ${a.logFile ?? a.slotLogPath}`],
+      hint: a.hasPatches ? 'a patch may break the build; see the first error above' : 'see the build log',
+    });
+  }
+  // Objects another build may have written into are not published.
+  a.slotLost.throwIfAborted();
+  progress.step('collecting the build');
+  const staging = stagingDir(a.cache, a.bKey);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const inst = await runLogged(
+    'make',
+    [
+      '-C',
+      slot.src,
+      `O=${slot.obj}`,
+      ...makeArgs,
+      `INSTALL_MOD_PATH=${join(staging, 'modules')}`,
+      'DEPMOD=/sbin/depmod',
+      'modules_install',
+    ],
+    { log, env },
+  );
+  if (inst.exitCode !== 0) throw infraError('make modules_install failed', { details: inst.tail.slice(-10) });
+  return staging;
 }
 
 /** How a build record names its source: the request's own location, ref and commit. */

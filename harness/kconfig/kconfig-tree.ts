@@ -77,19 +77,7 @@ export function parseKconfigTree(
         case 'config':
         case 'menuconfig': {
           pendingBlock = undefined;
-          const name = restWords[0] ?? '';
-          current = {
-            name,
-            file: path,
-            line: i + 1,
-            deps: blocks.flatMap((b) => b.deps),
-            hasPrompt: false,
-            choice: innermostChoice(blocks),
-          };
-          if (current.choice !== undefined) db.choices.get(current.choice)?.push(name);
-          const list = db.definitions.get(name) ?? [];
-          list.push(current);
-          db.definitions.set(name, list);
+          current = defineSymbol(db, blocks, restWords[0] ?? '', path, i + 1);
           break;
         }
         case 'menu':
@@ -144,15 +132,7 @@ export function parseKconfigTree(
           if (current && /^"|^'/.test(rest)) current.hasPrompt = true;
           break;
         case 'select':
-          if (current) {
-            const target = restWords[0] ?? '';
-            const ifIdx = restWords.indexOf('if');
-            const cond = [...current.deps];
-            if (ifIdx > 0) cond.push(parseExpr(restWords.slice(ifIdx + 1).join(' ')));
-            const list = db.selectedBy.get(target) ?? [];
-            list.push({ by: current.name, cond });
-            db.selectedBy.set(target, list);
-          }
+          if (current) addSelect(db, current, restWords);
           break;
         case 'help':
         case '---help---':
@@ -170,6 +150,40 @@ export function parseKconfigTree(
   if (withGlob.glob) expandGlob = withGlob.glob;
   parseFile(entry);
   return db;
+}
+
+/** A `config NAME` entry: it depends on every enclosing block, and belongs to the innermost choice. */
+function defineSymbol(
+  db: KconfigDb,
+  blocks: readonly Block[],
+  name: string,
+  file: string,
+  line: number,
+): SymbolDefinition {
+  const def: SymbolDefinition = {
+    name,
+    file,
+    line,
+    deps: blocks.flatMap((b) => b.deps),
+    hasPrompt: false,
+    choice: innermostChoice(blocks),
+  };
+  if (def.choice !== undefined) db.choices.get(def.choice)?.push(name);
+  const list = db.definitions.get(name) ?? [];
+  list.push(def);
+  db.definitions.set(name, list);
+  return def;
+}
+
+/** `select TARGET [if EXPR]` in a symbol's entry: TARGET is selected under the symbol's own dependencies (and EXPR). */
+function addSelect(db: KconfigDb, by: SymbolDefinition, words: readonly string[]): void {
+  const target = words[0] ?? '';
+  const ifIdx = words.indexOf('if');
+  const cond = [...by.deps];
+  if (ifIdx > 0) cond.push(parseExpr(words.slice(ifIdx + 1).join(' ')));
+  const list = db.selectedBy.get(target) ?? [];
+  list.push({ by: by.name, cond });
+  db.selectedBy.set(target, list);
 }
 
 function innermostChoice(blocks: readonly Block[]): number | undefined {

@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { safeFileName } from '../util/file-name.ts';
 import { cacheRoot } from '../util/paths.ts';
 import type { AccelFacts } from './accel.ts';
 
@@ -15,7 +16,7 @@ export interface HostMemory {
 }
 
 export function hostMemoryFile(env: NodeJS.ProcessEnv = process.env): string {
-  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_') || 'unknown-host';
+  const host = safeFileName(hostname()) || 'unknown-host';
   return join(cacheRoot(env), 'hosts', `${host}.json`);
 }
 

@@ -110,79 +110,92 @@ const inRam = (map: { start: number; end: number }[], start: number, size: numbe
 const overlaps = (a: { start: number; size: number }, b: { start: number; size: number }): boolean =>
   a.start < b.start + b.size && b.start < a.start + a.size;
 
-/** Resolves defaults and checks every rule; the profile is returned only when there are no issues. */
-export function resolveProfile(
-  raw: RawProfile,
-  where: { name: string; file: string },
-): { profile: MachineProfile | undefined; issues: ProfileIssue[] } {
-  const issues: ProfileIssue[] = [];
-  const issue = (path: ProfilePath, message: string, fix: string): void => {
-    issues.push({ path, message, fix });
-  };
-  const size = (path: ProfilePath, v: string | number | undefined, dflt: number): number => {
+/** The problems found so far, and sizes read with a problem for each that is not one. */
+class Issues {
+  readonly list: ProfileIssue[] = [];
+
+  add(path: ProfilePath, message: string, fix: string): void {
+    this.list.push({ path, message, fix });
+  }
+
+  size(path: ProfilePath, v: string | number | undefined, dflt: number): number {
     if (v === undefined) return dflt;
     const n = parseSize(v);
     if (n === undefined) {
-      issue(path, `'${v}' is not a size`, 'write bytes, 0x hex, or a number with K, M, G or T (e.g. 512M)');
+      this.add(
+        path,
+        `'${v}' is not a size`,
+        'write bytes, 0x hex, or a number with K, M, G or T (e.g. 512M)',
+      );
       return dflt;
     }
     return n;
-  };
+  }
+}
 
-  const cpus = raw.cpus ?? DEFAULTS.cpus;
-  const memory = size(['memory'], raw.memory, DEFAULTS.memory);
-  if (memory < 256 * M) issue(['memory'], `memory ${formatSize(memory)} is too small to boot`, 'memory: 2G');
+function resolveMemory(raw: RawProfile, iss: Issues): number {
+  const memory = iss.size(['memory'], raw.memory, DEFAULTS.memory);
+  if (memory < 256 * M)
+    iss.add(['memory'], `memory ${formatSize(memory)} is too small to boot`, 'memory: 2G');
   if (memory % (2 * M) !== 0) {
-    issue(
+    iss.add(
       ['memory'],
       `memory ${formatSize(memory)} is not a multiple of 2M`,
       `memory: ${formatSize(roundUp(memory, 2 * M))}`,
     );
   }
+  return memory;
+}
 
-  const nvdimms: NvdimmSpec[] = [];
-  for (const [i, d] of (raw.nvdimms ?? []).entries()) {
-    const at = ['nvdimms', i];
-    const dsize = size([...at, 'size'], d.size, 0);
-    const label = size([...at, 'label'], d.label, DEFAULTS.label);
-    const align = size([...at, 'align'], d.align, DEFAULTS.align);
-    if (label < LABEL_MIN) {
-      issue(
-        [...at, 'label'],
-        `label ${formatSize(label)} is below QEMU's minimum of 128K ("is required at least 0x20000")`,
-        `label: 128K or more (${formatSize(DEFAULTS.label)} is the default)`,
-      );
-    }
-    if (!isPowerOfTwo(align) || align < 4 * K) {
-      issue(
-        [...at, 'align'],
-        `align ${formatSize(align)} is not a power of two of at least 4K`,
-        'align: 2M (or 1G for 1G devdax)',
-      );
-    } else {
-      if (align < 2 * M) {
-        issue(
-          [...at, 'align'],
-          `align ${formatSize(align)} lets the next DIMM start unaligned; the kernel then refuses fsdax/devdax there ("misaligned")`,
-          'align: 2M',
-        );
-      }
-      if (dsize === 0 || dsize % align !== 0) {
-        const down = roundDown(dsize, align);
-        const up = roundUp(Math.max(dsize, 1), align);
-        issue(
-          [...at, 'size'],
-          `size ${formatSize(dsize)} is not a positive multiple of align ${formatSize(align)} (QEMU would silently round it down)`,
-          `size: ${down > 0 ? `${formatSize(down)} or ` : ''}${formatSize(up)}`,
-        );
-      }
-    }
-    nvdimms.push({ id: `nv${i}`, size: dsize, label, align, fileSize: dsize + label });
+function resolveNvdimm(d: NonNullable<RawProfile['nvdimms']>[number], i: number, iss: Issues): NvdimmSpec {
+  const at = ['nvdimms', i];
+  const dsize = iss.size([...at, 'size'], d.size, 0);
+  const label = iss.size([...at, 'label'], d.label, DEFAULTS.label);
+  const align = iss.size([...at, 'align'], d.align, DEFAULTS.align);
+  if (label < LABEL_MIN) {
+    iss.add(
+      [...at, 'label'],
+      `label ${formatSize(label)} is below QEMU's minimum of 128K ("is required at least 0x20000")`,
+      `label: 128K or more (${formatSize(DEFAULTS.label)} is the default)`,
+    );
   }
+  if (!isPowerOfTwo(align) || align < 4 * K) {
+    iss.add(
+      [...at, 'align'],
+      `align ${formatSize(align)} is not a power of two of at least 4K`,
+      'align: 2M (or 1G for 1G devdax)',
+    );
+  } else {
+    if (align < 2 * M) {
+      iss.add(
+        [...at, 'align'],
+        `align ${formatSize(align)} lets the next DIMM start unaligned; the kernel then refuses fsdax/devdax there ("misaligned")`,
+        'align: 2M',
+      );
+    }
+    if (dsize === 0 || dsize % align !== 0) {
+      const down = roundDown(dsize, align);
+      const up = roundUp(Math.max(dsize, 1), align);
+      iss.add(
+        [...at, 'size'],
+        `size ${formatSize(dsize)} is not a positive multiple of align ${formatSize(align)} (QEMU would silently round it down)`,
+        `size: ${down > 0 ? `${formatSize(down)} or ` : ''}${formatSize(up)}`,
+      );
+    }
+  }
+  return { id: `nv${i}`, size: dsize, label, align, fileSize: dsize + label };
+}
 
+/** Memory slots and maxmem: room for every NVDIMM. */
+function resolveSlots(
+  raw: RawProfile,
+  memory: number,
+  nvdimms: readonly NvdimmSpec[],
+  iss: Issues,
+): { slots: number; maxmem: number } {
   const slots = raw.slots ?? nvdimms.length;
   if (nvdimms.length > 0 && slots < nvdimms.length) {
-    issue(
+    iss.add(
       ['slots'],
       slots === 0
         ? `${nvdimms.length} NVDIMM(s) but no memory slots (QEMU: "no slots where allocated")`
@@ -192,87 +205,117 @@ export function resolveProfile(
   }
   const deviceBytes = nvdimms.reduce((s, d) => s + d.size, 0);
   const neededMaxmem = memory + deviceBytes;
-  const maxmem = raw.maxmem === undefined ? neededMaxmem : size(['maxmem'], raw.maxmem, neededMaxmem);
+  const maxmem = raw.maxmem === undefined ? neededMaxmem : iss.size(['maxmem'], raw.maxmem, neededMaxmem);
   if (maxmem < neededMaxmem) {
-    issue(
+    iss.add(
       ['maxmem'],
       `maxmem ${formatSize(maxmem)} leaves ${formatSize(Math.max(0, maxmem - memory))} for memory devices but the NVDIMMs need ${formatSize(deviceBytes)} (QEMU: "not enough space")`,
       `maxmem: ${formatSize(roundUp(neededMaxmem, G))} or more (memory + the NVDIMM sizes), or leave it out`,
     );
   }
   if (slots > 0 && maxmem <= memory) {
-    issue(
+    iss.add(
       ['maxmem'],
       `slots need maxmem above memory (${formatSize(memory)})`,
       `maxmem: ${formatSize(memory + G)}`,
     );
   }
+  return { slots, maxmem };
+}
+
+/** The RAM the SPM and legacy pmem are carved from, and what has been carved so far. */
+interface Carving {
+  memory: number;
+  ram: { start: number; end: number }[];
+  ramText: string;
+  reserved: { start: number; size: number; path: ProfilePath }[];
+}
+
+function resolveSpm(rawSpm: NonNullable<RawProfile['spm']>, c: Carving, iss: Issues): SpmSpec {
+  const start = iss.size(['spm', 'start'], rawSpm.start, 0);
+  const ssize = iss.size(['spm', 'size'], rawSpm.size, DEFAULTS.spmSize);
+  if (start % SECTION_SIZE !== 0 || start === 0) {
+    iss.add(
+      ['spm', 'start'],
+      `SPM start ${formatHex(start)} is not a non-zero multiple of the 128M memory section`,
+      `start: ${formatHex(roundUp(Math.max(start, SECTION_SIZE), SECTION_SIZE))}`,
+    );
+  }
+  if (ssize < 2 * HMM_CHUNK || ssize % HMM_CHUNK !== 0) {
+    iss.add(
+      ['spm', 'size'],
+      `SPM size ${formatSize(ssize)} must be a multiple of 256M and at least 512M: test_hmm puts one 256M chunk of each device-coherent device (dmirror2, dmirror3) there`,
+      'size: 512M',
+    );
+  }
+  if (!inRam(c.ram, start, ssize)) {
+    iss.add(
+      ['spm'],
+      `SPM ${formatHex(start)}+${formatSize(ssize)} is not inside the guest's RAM (${c.ramText} with memory ${formatSize(c.memory)}); memmap=...$... only reserves real RAM`,
+      `put it inside RAM, e.g. start: 0x40000000 with memory: 2G`,
+    );
+  }
+  c.reserved.push({ start, size: ssize, path: ['spm'] });
+  return { start, size: ssize, dev0: start, dev1: start + HMM_CHUNK };
+}
+
+function resolveLegacyPmem(
+  p: NonNullable<RawProfile['legacyPmem']>[number],
+  i: number,
+  c: Carving,
+  iss: Issues,
+): { start: number; size: number } {
+  const at = ['legacyPmem', i];
+  const start = iss.size([...at, 'start'], p.start, 0);
+  const psize = iss.size([...at, 'size'], p.size, 0);
+  if (start % SECTION_SIZE !== 0 || psize % SECTION_SIZE !== 0 || psize === 0) {
+    iss.add(
+      at,
+      `legacy pmem ${formatHex(start)}+${formatSize(psize)} is not aligned to the 128M memory section`,
+      `start: ${formatSize(roundUp(start, SECTION_SIZE))}, size: ${formatSize(roundUp(Math.max(psize, 1), SECTION_SIZE))}`,
+    );
+  }
+  if (!inRam(c.ram, start, psize)) {
+    iss.add(
+      at,
+      `legacy pmem ${formatHex(start)}+${formatSize(psize)} is not inside the guest's RAM (${c.ramText}); memmap=...!... turns RAM into pmem`,
+      c.memory >= 0xb0000000
+        ? `start: 4G with a size up to ${formatSize(c.memory - 2 * G)}`
+        : 'raise memory to 6G and use start: 4G, size: 1G',
+    );
+  }
+  for (const r of c.reserved) {
+    if (overlaps(r, { start, size: psize }))
+      iss.add(at, `legacy pmem overlaps ${r.path.join('.')}`, 'move one of them');
+  }
+  c.reserved.push({ start, size: psize, path: at });
+  return { start, size: psize };
+}
+
+/** Resolves defaults and checks every rule; the profile is returned only when there are no issues. */
+export function resolveProfile(
+  raw: RawProfile,
+  where: { name: string; file: string },
+): { profile: MachineProfile | undefined; issues: ProfileIssue[] } {
+  const iss = new Issues();
+  const issues = iss.list;
+  const cpus = raw.cpus ?? DEFAULTS.cpus;
+  const memory = resolveMemory(raw, iss);
+  const nvdimms = (raw.nvdimms ?? []).map((d, i) => resolveNvdimm(d, i, iss));
+  const { slots, maxmem } = resolveSlots(raw, memory, nvdimms, iss);
 
   const ram = q35RamMap(memory);
-  const reserved: { start: number; size: number; path: ProfilePath }[] = [];
-  const ramText = ram.map((r) => `${formatHex(r.start)}-${formatHex(r.end)}`).join(' and ');
-
-  let spm: SpmSpec | undefined;
-  if (raw.spm !== undefined) {
-    const start = size(['spm', 'start'], raw.spm.start, 0);
-    const ssize = size(['spm', 'size'], raw.spm.size, DEFAULTS.spmSize);
-    if (start % SECTION_SIZE !== 0 || start === 0) {
-      issue(
-        ['spm', 'start'],
-        `SPM start ${formatHex(start)} is not a non-zero multiple of the 128M memory section`,
-        `start: ${formatHex(roundUp(Math.max(start, SECTION_SIZE), SECTION_SIZE))}`,
-      );
-    }
-    if (ssize < 2 * HMM_CHUNK || ssize % HMM_CHUNK !== 0) {
-      issue(
-        ['spm', 'size'],
-        `SPM size ${formatSize(ssize)} must be a multiple of 256M and at least 512M: test_hmm puts one 256M chunk of each device-coherent device (dmirror2, dmirror3) there`,
-        'size: 512M',
-      );
-    }
-    if (!inRam(ram, start, ssize)) {
-      issue(
-        ['spm'],
-        `SPM ${formatHex(start)}+${formatSize(ssize)} is not inside the guest's RAM (${ramText} with memory ${formatSize(memory)}); memmap=...$... only reserves real RAM`,
-        `put it inside RAM, e.g. start: 0x40000000 with memory: 2G`,
-      );
-    }
-    reserved.push({ start, size: ssize, path: ['spm'] });
-    spm = { start, size: ssize, dev0: start, dev1: start + HMM_CHUNK };
-  }
-
-  const legacyPmem: { start: number; size: number }[] = [];
-  for (const [i, p] of (raw.legacyPmem ?? []).entries()) {
-    const at = ['legacyPmem', i];
-    const start = size([...at, 'start'], p.start, 0);
-    const psize = size([...at, 'size'], p.size, 0);
-    if (start % SECTION_SIZE !== 0 || psize % SECTION_SIZE !== 0 || psize === 0) {
-      issue(
-        at,
-        `legacy pmem ${formatHex(start)}+${formatSize(psize)} is not aligned to the 128M memory section`,
-        `start: ${formatSize(roundUp(start, SECTION_SIZE))}, size: ${formatSize(roundUp(Math.max(psize, 1), SECTION_SIZE))}`,
-      );
-    }
-    if (!inRam(ram, start, psize)) {
-      issue(
-        at,
-        `legacy pmem ${formatHex(start)}+${formatSize(psize)} is not inside the guest's RAM (${ramText}); memmap=...!... turns RAM into pmem`,
-        memory >= 0xb0000000
-          ? `start: 4G with a size up to ${formatSize(memory - 2 * G)}`
-          : 'raise memory to 6G and use start: 4G, size: 1G',
-      );
-    }
-    for (const r of reserved) {
-      if (overlaps(r, { start, size: psize })) {
-        issue(at, `legacy pmem overlaps ${r.path.join('.')}`, 'move one of them');
-      }
-    }
-    reserved.push({ start, size: psize, path: at });
-    legacyPmem.push({ start, size: psize });
-  }
-  const carved = reserved.reduce((s, r) => s + r.size, 0);
-  if (reserved.length > 0 && memory - carved < MIN_FREE_RAM) {
-    issue(
+  const c: Carving = {
+    memory,
+    ram,
+    ramText: ram.map((r) => `${formatHex(r.start)}-${formatHex(r.end)}`).join(' and '),
+    reserved: [],
+  };
+  const spm = raw.spm === undefined ? undefined : resolveSpm(raw.spm, c, iss);
+  const legacyPmem = (raw.legacyPmem ?? []).map((p, i) => resolveLegacyPmem(p, i, c, iss));
+  const carved = c.reserved.reduce((s, r) => s + r.size, 0);
+  if (c.reserved.length > 0 && memory - carved < MIN_FREE_RAM) {
+    iss.add(
       ['memory'],
       `SPM and legacy pmem take ${formatSize(carved)} of ${formatSize(memory)}, leaving less than ${formatSize(MIN_FREE_RAM)} of RAM`,
       `memory: ${formatSize(roundUp(carved + MIN_FREE_RAM + 512 * M, G))}`,

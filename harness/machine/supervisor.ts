@@ -247,14 +247,18 @@ function kill(state: SupervisorState, actions: SupervisorAction[]): void {
   actions.push({ type: 'kill' });
 }
 
-/** Applies one event; mutates and returns the state with the actions to perform. */
+/**
+ * Applies one event: the next state and the actions to perform. The state passed in is
+ * left as it was (the helpers below work on a copy), so a caller keeps only what it stores.
+ */
 export function step(
-  state: SupervisorState,
+  prev: SupervisorState,
   cfg: SupervisorConfig,
   ev: SupervisorEvent,
 ): { state: SupervisorState; actions: SupervisorAction[] } {
   const actions: SupervisorAction[] = [];
-  if (state.phase === 'exited') return { state, actions };
+  if (prev.phase === 'exited') return { state: prev, actions };
+  const state = structuredClone(prev);
   switch (ev.type) {
     case 'console-line': {
       // Written to /dev/kmsg by user space: text, never a kernel message.

@@ -49,7 +49,10 @@ export function runStatus(cells: readonly CellResult[], interrupted: boolean): R
 
 export function totals(cells: readonly CellResult[]): Totals {
   const t: Totals = {
-    cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 },
+    cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 } satisfies Record<
+      CellStatus,
+      number
+    >,
     cases: emptyCaseCounts(),
     findings: 0,
     distinctFindings: 0,

@@ -178,13 +178,24 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
   if (!validOrigin(origin)) {
     throw new Error(`KCIDB origin "${origin}" must be lower-case letters, digits and _`);
   }
-  const slicer = opts.console ?? noConsole;
-  const run = summary.run;
-  const id = (local: string): string => `${origin}:${local}`;
-  const url = (p: string | null): string | undefined =>
-    p === null ? undefined : pathToFileURL(isAbsolute(p) ? p : resolve(run.dir || '/', p)).href;
+  const out = new KcidbWriter(summary.run, origin, opts.console ?? noConsole);
+  for (const cell of summary.cells) new CellTests(out, cell).write();
+  return out.data;
+}
 
-  const data: KcidbData = {
+interface TestEntry {
+  entry: 'boot' | 'machine exit' | 'step' | 'case' | 'finding';
+  label: string;
+  message: string | null;
+  duration?: number | null;
+  excerpt?: string | null;
+  logUrl?: string | undefined;
+  misc?: Misc;
+}
+
+/** The run's KCIDB objects as they are added: one checkout and one build per distinct kernel, unique test ids. */
+class KcidbWriter {
+  readonly data: KcidbData = {
     version: { major: 5, minor: 3 },
     checkouts: [],
     builds: [],
@@ -192,22 +203,47 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
     issues: [],
     incidents: [],
   };
-  const checkouts = new Map<string, string>();
-  const builds = new Map<string, string>();
-  const testIds = new Set<string>();
-  const issues = new Map<string, KcidbIssue>();
+  readonly run: RunSummary['run'];
+  readonly origin: string;
+  readonly slicer: ConsoleSlicer;
+  readonly issues = new Map<string, KcidbIssue>();
+  readonly #checkouts = new Map<string, string>();
+  readonly #builds = new Map<string, string>();
+  readonly #testIds = new Set<string>();
 
-  const checkoutOf = (cell: CellResult): string => {
+  constructor(run: RunSummary['run'], origin: string, slicer: ConsoleSlicer) {
+    this.run = run;
+    this.origin = origin;
+    this.slicer = slicer;
+  }
+
+  id(local: string): string {
+    return `${this.origin}:${local}`;
+  }
+
+  url(p: string | null): string | undefined {
+    return p === null ? undefined : pathToFileURL(isAbsolute(p) ? p : resolve(this.run.dir || '/', p)).href;
+  }
+
+  uniqueId(local: string): string {
+    let candidate = this.id(local);
+    for (let n = 2; this.#testIds.has(candidate); n++) candidate = this.id(`${local} (${n})`);
+    this.#testIds.add(candidate);
+    return candidate;
+  }
+
+  #checkoutOf(cell: CellResult): string {
     const k = cell.kernel;
     const key = JSON.stringify([k.name, k.source, k.patches]);
-    const known = checkouts.get(key);
+    const known = this.#checkouts.get(key);
     if (known) return known;
-    const cid = id(`${run.id}/${k.name}/${h12(key)}`);
-    checkouts.set(key, cid);
-    data.checkouts.push(checkout(cid, origin, k, run.startedAt));
+    const cid = this.id(`${this.run.id}/${k.name}/${h12(key)}`);
+    this.#checkouts.set(key, cid);
+    this.data.checkouts.push(checkout(cid, this.origin, k, this.run.startedAt));
     return cid;
-  };
-  const buildOf = (cell: CellResult): string => {
+  }
+
+  buildOf(cell: CellResult): string {
     const k = cell.kernel;
     const key = JSON.stringify([
       k.name,
@@ -218,23 +254,31 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
       k.configSha256,
       k.cacheKey,
     ]);
-    const known = builds.get(key);
+    const known = this.#builds.get(key);
     if (known) return known;
-    const bid = id(`${run.id}/${k.name}/${h12(key)}`);
-    builds.set(key, bid);
-    data.builds.push(build(bid, checkoutOf(cell), origin, cell, url, run.startedAt));
+    const bid = this.id(`${this.run.id}/${k.name}/${h12(key)}`);
+    this.#builds.set(key, bid);
+    this.data.builds.push(
+      build(bid, this.#checkoutOf(cell), this.origin, cell, (p) => this.url(p), this.run.startedAt),
+    );
     return bid;
-  };
-  const uniqueId = (local: string): string => {
-    let candidate = id(local);
-    for (let n = 2; testIds.has(candidate); n++) candidate = id(`${local} (${n})`);
-    testIds.add(candidate);
-    return candidate;
-  };
+  }
+}
 
-  for (const cell of summary.cells) {
-    const buildId = buildOf(cell);
-    const environment = {
+/** One cell's tests and incidents: the boot, the machine exit, each step, case and finding. */
+class CellTests {
+  readonly #out: KcidbWriter;
+  readonly #cell: CellResult;
+  readonly #buildId: string;
+  readonly #environment: KcidbTest['environment'];
+  readonly #misc: Misc;
+  readonly #consoleUrl: string | undefined;
+
+  constructor(out: KcidbWriter, cell: CellResult) {
+    this.#out = out;
+    this.#cell = cell;
+    this.#buildId = out.buildOf(cell);
+    this.#environment = {
       comment: `${cell.machine.name} (${cell.machine.accel ?? 'accelerator unknown'})`,
       misc: compact({
         machine: cell.machine.name,
@@ -242,8 +286,8 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
         qemu_version: cell.machine.qemuVersion,
       }),
     };
-    const cellMisc: Misc = {
-      run_id: run.id,
+    this.#misc = {
+      run_id: out.run.id,
       cell: cell.id,
       cell_status: cell.status,
       repeat: cell.repeat,
@@ -254,80 +298,22 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
       accel_reason: cell.machine.accelReason,
       expectations: cell.expectations?.length ? cell.expectations.map((e) => e.file).join(', ') : null,
     };
-    const consoleUrl = url(cell.artifacts.console);
-    const add = (
-      local: string,
-      path: string,
-      status: KcidbStatus,
-      o: {
-        entry: 'boot' | 'machine exit' | 'step' | 'case' | 'finding';
-        label: string;
-        message: string | null;
-        duration?: number | null;
-        excerpt?: string | null;
-        logUrl?: string | undefined;
-        misc?: Misc;
-      },
-    ): KcidbTest => {
-      const t: KcidbTest = {
-        id: uniqueId(`${run.id}/${cell.id}/${local}`),
-        build_id: buildId,
-        origin,
-        path,
-        status,
-        environment,
-        misc: compact({ ...cellMisc, entry: o.entry, status: o.label, ...o.misc }),
-      };
-      if (o.duration != null) t.duration = o.duration;
-      if (o.message) t.comment = text(o.message);
-      const logUrl = o.logUrl ?? consoleUrl;
-      if (logUrl) t.log_url = logUrl;
-      if (o.excerpt) t.log_excerpt = excerpt(o.excerpt, o.entry === 'finding' ? 'head' : 'tail');
-      data.tests.push(t);
-      return t;
-    };
-    /** The end of a step's console, for a failing entry. */
-    const tail = (w: WorkloadResult | null, status: KcidbStatus, head: string | null): string | null => {
-      const failing = status === 'FAIL' || status === 'ERROR';
-      const lines = failing && w?.consoleLines ? slicer(cell, w.consoleLines) : null;
-      const quoted = lines && lines.length > 0 ? lines.slice(-EXCERPT_LINES).join('\n') : null;
-      return [head, quoted].filter((s): s is string => s !== null && s !== '').join('\n\n') || null;
-    };
-    const addFindings = (workload: string): void => {
-      for (const f of findingsFor(cell, workload)) {
-        const test = add(`${workload}/kernel: ${f.title}`, testPath(workload, 'kernel', f.category), 'FAIL', {
-          entry: 'finding',
-          label: 'failed',
-          message: `kernel: ${f.count > 1 ? `${f.title} (x${f.count})` : f.title}`,
-          excerpt: f.excerpt,
-          misc: findingMisc(f),
-        });
-        const issue = issueOf(issues, data, origin, f);
-        data.incidents.push({
-          id: id(`${run.id}/${cell.id}/${workload}/${h12(f.title)}`),
-          origin,
-          issue_id: issue.id,
-          issue_version: issue.version,
-          build_id: buildId,
-          test_id: test.id,
-          present: true,
-          comment: text(`${f.title} in ${workload === BOOT ? 'boot' : workload} of ${cell.id}`),
-          misc: { count: f.count, console_lines: [f.firstLine, f.lastLine] },
-        });
-      }
-    };
+    this.#consoleUrl = out.url(cell.artifacts.console);
+  }
 
+  write(): void {
+    const cell = this.#cell;
     const boot = judgeBoot(cell);
-    add(BOOT, BOOT, WORD_STATUS[boot.verdict], {
+    this.#add(BOOT, BOOT, WORD_STATUS[boot.verdict], {
       entry: 'boot',
       label: boot.verdict,
       message: boot.message,
       excerpt: boot.verdict === 'error' ? boot.message : null,
-      logUrl: cell.artifacts.console === null ? url(cell.artifacts.buildLog) : undefined,
+      logUrl: cell.artifacts.console === null ? this.#out.url(cell.artifacts.buildLog) : undefined,
     });
     const exit = judgeExit(cell);
     if (exit) {
-      add(`${BOOT}/machine exit`, testPath(BOOT, 'machine_exit'), WORD_STATUS[exit.verdict], {
+      this.#add(`${BOOT}/machine exit`, testPath(BOOT, 'machine_exit'), WORD_STATUS[exit.verdict], {
         entry: 'machine exit',
         label: exit.verdict,
         message: exit.message,
@@ -335,61 +321,134 @@ export function renderKcidb(summary: RunSummary, opts: KcidbOptions = {}): Kcidb
         misc: { exit: cell.exit?.reason.kind ?? null },
       });
     }
-    addFindings(BOOT);
-
+    this.#findings(BOOT);
     for (const w of cell.workloads) {
-      const stepMisc: Misc = { workload: w.name, workload_status: w.status, exit_status: w.exitStatus };
-      const logUrl = url(w.output) ?? consoleUrl;
-      const step = judgeStep(cell, w);
-      if (step) {
-        const status = WORD_STATUS[step.verdict];
-        add(`${w.name}/step`, testPath(w.name), status, {
-          entry: 'step',
-          label: step.verdict,
-          message: step.message,
-          duration: w.durationS,
-          excerpt: tail(w, status, step.message),
-          logUrl,
-          misc: stepMisc,
-        });
-      }
-      for (const c of w.cases) {
-        const j = judgeCase(cell, c);
-        const status = CASE_STATUS[c.status].kcidb;
-        const failing = j.verdict === 'failed' || j.verdict === 'error';
-        const test = add(`${w.name}/${c.name}`, testPath(w.name, c.name), status, {
-          entry: 'case',
-          label: caseLabel(c.status),
-          message: j.message,
-          duration: c.durationS,
-          excerpt: failing || status === 'FAIL' ? tail(w, 'FAIL', j.message) : null,
-          logUrl,
-          misc: { ...stepMisc, case: c.name, message: c.message },
-        });
-        if (c.status === 'xfail' || c.status === 'xpass') {
-          // zdh's expectation is a known fault of the kernel: KCIDB's known issue, present
-          // in this test when it failed as expected, absent when it passed.
-          const issue = expectationOf(issues, data, origin, w.name, c.name, c.message);
-          data.incidents.push({
-            id: id(`${run.id}/${cell.id}/${w.name}/${c.name}/expected`),
-            origin,
-            issue_id: issue.id,
-            issue_version: issue.version,
-            build_id: buildId,
-            test_id: test.id,
-            present: c.status === 'xfail',
-            comment: text(
-              `${c.status === 'xfail' ? 'failed as expected' : 'passed, though expected to fail'}: ${c.message ?? testPath(w.name, c.name)}`,
-            ),
-            misc: { status: caseLabel(c.status) },
-          });
-        }
-      }
-      addFindings(w.name);
+      this.#workload(w);
+      this.#findings(w.name);
     }
-    for (const name of strayWorkloads(cell)) addFindings(name);
+    for (const name of strayWorkloads(cell)) this.#findings(name);
   }
-  return data;
+
+  #add(local: string, path: string, status: KcidbStatus, o: TestEntry): KcidbTest {
+    const t: KcidbTest = {
+      id: this.#out.uniqueId(`${this.#out.run.id}/${this.#cell.id}/${local}`),
+      build_id: this.#buildId,
+      origin: this.#out.origin,
+      path,
+      status,
+      environment: this.#environment,
+      misc: compact({ ...this.#misc, entry: o.entry, status: o.label, ...o.misc }),
+    };
+    if (o.duration != null) t.duration = o.duration;
+    if (o.message) t.comment = text(o.message);
+    const logUrl = o.logUrl ?? this.#consoleUrl;
+    if (logUrl) t.log_url = logUrl;
+    if (o.excerpt) t.log_excerpt = excerpt(o.excerpt, o.entry === 'finding' ? 'head' : 'tail');
+    this.#out.data.tests.push(t);
+    return t;
+  }
+
+  /** The end of a step's console, for a failing entry. */
+  #tail(w: WorkloadResult | null, status: KcidbStatus, head: string | null): string | null {
+    const failing = status === 'FAIL' || status === 'ERROR';
+    const lines = failing && w?.consoleLines ? this.#out.slicer(this.#cell, w.consoleLines) : null;
+    const quoted = lines && lines.length > 0 ? lines.slice(-EXCERPT_LINES).join('\n') : null;
+    return [head, quoted].filter((s): s is string => s !== null && s !== '').join('\n\n') || null;
+  }
+
+  #incident(
+    local: string,
+    issue: KcidbIssue,
+    test: KcidbTest,
+    present: boolean,
+    comment: string,
+    misc: Misc,
+  ): void {
+    this.#out.data.incidents.push({
+      id: this.#out.id(`${this.#out.run.id}/${this.#cell.id}/${local}`),
+      origin: this.#out.origin,
+      issue_id: issue.id,
+      issue_version: issue.version,
+      build_id: this.#buildId,
+      test_id: test.id,
+      present,
+      comment: text(comment),
+      misc,
+    });
+  }
+
+  #findings(workload: string): void {
+    const out = this.#out;
+    for (const f of findingsFor(this.#cell, workload)) {
+      const test = this.#add(
+        `${workload}/kernel: ${f.title}`,
+        testPath(workload, 'kernel', f.category),
+        'FAIL',
+        {
+          entry: 'finding',
+          label: 'failed',
+          message: `kernel: ${f.count > 1 ? `${f.title} (x${f.count})` : f.title}`,
+          excerpt: f.excerpt,
+          misc: findingMisc(f),
+        },
+      );
+      const issue = issueOf(out.issues, out.data, out.origin, f);
+      this.#incident(
+        `${workload}/${h12(f.title)}`,
+        issue,
+        test,
+        true,
+        `${f.title} in ${workload === BOOT ? 'boot' : workload} of ${this.#cell.id}`,
+        { count: f.count, console_lines: [f.firstLine, f.lastLine] },
+      );
+    }
+  }
+
+  #workload(w: WorkloadResult): void {
+    const out = this.#out;
+    const stepMisc: Misc = { workload: w.name, workload_status: w.status, exit_status: w.exitStatus };
+    const logUrl = out.url(w.output) ?? this.#consoleUrl;
+    const step = judgeStep(this.#cell, w);
+    if (step) {
+      const status = WORD_STATUS[step.verdict];
+      this.#add(`${w.name}/step`, testPath(w.name), status, {
+        entry: 'step',
+        label: step.verdict,
+        message: step.message,
+        duration: w.durationS,
+        excerpt: this.#tail(w, status, step.message),
+        logUrl,
+        misc: stepMisc,
+      });
+    }
+    for (const c of w.cases) {
+      const j = judgeCase(this.#cell, c);
+      const status = CASE_STATUS[c.status].kcidb;
+      const failing = j.verdict === 'failed' || j.verdict === 'error';
+      const test = this.#add(`${w.name}/${c.name}`, testPath(w.name, c.name), status, {
+        entry: 'case',
+        label: caseLabel(c.status),
+        message: j.message,
+        duration: c.durationS,
+        excerpt: failing || status === 'FAIL' ? this.#tail(w, 'FAIL', j.message) : null,
+        logUrl,
+        misc: { ...stepMisc, case: c.name, message: c.message },
+      });
+      if (c.status === 'xfail' || c.status === 'xpass') {
+        // zdh's expectation is a known fault of the kernel: KCIDB's known issue, present
+        // in this test when it failed as expected, absent when it passed.
+        const issue = expectationOf(out.issues, out.data, out.origin, w.name, c.name, c.message);
+        this.#incident(
+          `${w.name}/${c.name}/expected`,
+          issue,
+          test,
+          c.status === 'xfail',
+          `${c.status === 'xfail' ? 'failed as expected' : 'passed, though expected to fail'}: ${c.message ?? testPath(w.name, c.name)}`,
+          { status: caseLabel(c.status) },
+        );
+      }
+    }
+  }
 }
 
 /** kcidb.json's text: two-space indented, final newline. */

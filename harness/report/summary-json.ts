@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { configError } from '../errors.ts';
 import { type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { configsDir } from '../util/paths.ts';
-import { writeFileAtomic } from './atomic.ts';
 import { upgradeSummaryV1 } from './summary-v1.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { RunSummary } from '../model/result.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { consoleSlicer } from './console-slice.ts';
 import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';

@@ -6,17 +6,10 @@ import type { AccelRequest } from '../machine/accel.ts';
 import { cellExit } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { runMachine } from '../machine/runner.ts';
-import type { StepResult } from '../machine/steps.ts';
-import type {
-  CaseResult,
-  CellResult,
-  KernelInfo,
-  MachineInfo,
-  WorkloadResult,
-  WorkloadStatus,
-} from '../model/result.ts';
+import type { CaseResult, CellResult, KernelInfo, MachineInfo } from '../model/result.ts';
 import { cellStatus } from '../model/status.ts';
 import type { Cell } from '../suite/matrix.ts';
+import { emptyWorkload, workloadOfStep, workloadResults } from './cell-result.ts';
 import { cellDirName } from './run-folder.ts';
 import { scanConsoleLog } from './scan-console.ts';
 import type { Expectations, PlanCell } from './workload-plan.ts';
@@ -116,36 +109,22 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
   const scan = existsSync(machine.consoleLog)
     ? await scanConsoleLog(machine.consoleLog, undefined, machine.markerNonce)
     : undefined;
-  const byStep = new Map(machine.steps.map((s) => [s.name, s]));
   const findings = (scan?.findings ?? []).map((f) => ({
     ...f,
     workload: workloadOfStep(f.workload, plan.workloads),
   }));
-  const workloads: WorkloadResult[] = plan.workloads.map((w) => {
-    const results = w.steps.map((s) => byStep.get(s.name)).filter((r): r is StepResult => r !== undefined);
-    const cases = a.expectations.judge({
-      workload: w.name,
-      cases: w.cases(results),
+  const workloads = workloadResults(
+    plan.workloads,
+    {
+      steps: machine.steps,
+      stepLines: scan?.stepLines,
+      findings,
       kernelRelease: build.kernelRelease,
       accel: machine.accel.used,
-      findings,
-    });
-    const lines = w.steps
-      .map((s) => scan?.stepLines.get(s.name))
-      .filter((r): r is [number, number] => r !== undefined);
-    const last = results[results.length - 1];
-    return {
-      name: w.name,
-      status: w.skipReason === undefined ? workloadStatus(results, w.steps.length, cases) : 'passed',
-      exitStatus: last?.status ?? null,
-      durationS: stepSeconds(results),
-      cases,
-      output: last?.outputFile ? relative(a.runDir, last.outputFile) : null,
-      consoleLines: lines.length
-        ? [Math.min(...lines.map((l) => l[0])), Math.max(...lines.map((l) => l[1]))]
-        : null,
-    };
-  });
+      relative: (p) => relative(a.runDir, p),
+    },
+    a.expectations,
+  );
   return finish(
     {
       ...base,
@@ -165,52 +144,6 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
 function finish(cell: CellResult, started: number): CellResult {
   const durationS = Math.round((performance.now() - started) / 100) / 10;
   return { ...cell, durationS, status: cellStatus(cell) };
-}
-
-function emptyWorkload(name: string): WorkloadResult {
-  return {
-    name,
-    status: 'not-run',
-    exitStatus: null,
-    durationS: null,
-    cases: [],
-    output: null,
-    consoleLines: null,
-  };
-}
-
-/** Findings are attributed to steps; a workload may have several steps (set-up, run, teardown). */
-function workloadOfStep(
-  step: string | null,
-  workloads: readonly { name: string; steps: { name: string }[] }[],
-): string {
-  if (!step) return 'boot';
-  return workloads.find((w) => w.steps.some((s) => s.name === step))?.name ?? step;
-}
-
-function workloadStatus(
-  results: readonly StepResult[],
-  expected: number,
-  cases: readonly CaseResult[],
-): WorkloadStatus {
-  if (results.length === 0 || results.every((r) => r.state === 'not-run')) return 'not-run';
-  if (results.some((r) => r.state === 'timeout')) return 'timeout';
-  if (results.some((r) => r.state === 'incomplete') || results.length < expected) return 'incomplete';
-  if (results.some((r) => r.state === 'not-run')) return 'incomplete';
-  if (results.every((r) => r.status === 0)) return 'passed';
-  // A non-zero exit is explained when the workload reported failures; if every one of
-  // them is an expected failure, the workload passes. An unexplained exit fails.
-  const explainedOnlyByExpected =
-    cases.some((c) => c.status === 'xfail') &&
-    !cases.some((c) => c.status === 'fail' || c.status === 'missing' || c.status === 'xpass');
-  return explainedOnlyByExpected ? 'passed' : 'failed';
-}
-
-function stepSeconds(results: readonly StepResult[]): number | null {
-  const starts = results.map((r) => r.hostStartMs).filter((x): x is number => x !== undefined);
-  const ends = results.map((r) => r.hostEndMs).filter((x): x is number => x !== undefined);
-  if (!starts.length || !ends.length) return null;
-  return Math.round((Math.max(...ends) - Math.min(...starts)) / 100) / 10;
 }
 
 function kernelInfo(cell: Cell, build: BuildRecord | undefined): KernelInfo {

@@ -1,7 +1,7 @@
 import { availableParallelism, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
-import { writeAtomic } from './run-folder.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 
 /**
  * manifest.json: what ran, exactly enough to run it again (`zdh repro`). The run-level
@@ -67,6 +67,6 @@ export function writeRunManifest(
     })),
     writtenAt: new Date().toISOString(),
   };
-  writeAtomic(join(runDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileAtomic(join(runDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

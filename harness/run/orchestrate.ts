@@ -7,14 +7,16 @@ import type { AccelRequest } from '../machine/accel.ts';
 import { loadProfile } from '../machine/profile.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
-import { finalise } from '../model/status.ts';
+import { finalise, totals } from '../model/status.ts';
 import { interrupted, interruptSignal } from '../process/interrupt.ts';
 import { type Progress, teeProgress } from '../progress/progress.ts';
+import { SUMMARY_FILE, writeSummary } from '../report/summary-json.ts';
 import type { Cell } from '../suite/matrix.ts';
+import { safeFileName } from '../util/file-name.ts';
 import { sha256 } from '../util/hash.ts';
 import { errorText, executeCell } from './execute-cell.ts';
 import { writeRunManifest } from './manifest.ts';
-import { linkTopLevel, lockRunFolder, prepareRunDir, writeAtomic } from './run-folder.ts';
+import { linkTopLevel, lockRunFolder, prepareRunDir } from './run-folder.ts';
 import type { Expectations, PlanCell } from './workload-plan.ts';
 
 /**
@@ -38,7 +40,11 @@ export interface OrchestrateArgs {
   qemuVersion: string | null;
   /** Machine profiles already loaded (repro passes the saved one); others load by name. */
   profiles?: Map<string, MachineProfile>;
-  /** Called with the summary after each cell and at the end (writes junit/html). */
+  /**
+   * Saves the summary after each cell and at the end, into the run folder: by default
+   * summary.json alone; `zdh run` passes report/write-all.ts writeReports (summary.json,
+   * junit, html, kcidb). Each publish writes summary.json once.
+   */
   onSummary?: (summary: RunSummary) => void;
 }
 
@@ -85,12 +91,7 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
       mergedFrom: [],
     },
     cells: a.cells.map((c) => pendingCell(c)),
-    totals: {
-      cells: { passed: 0, failed: 0, error: 0, interrupted: 0, pending: 0 },
-      cases: { pass: 0, fail: 0, skip: 0, missing: 0, xfail: 0, xpass: 0 },
-      findings: 0,
-      distinctFindings: 0,
-    },
+    totals: totals([]), // finalise() counts them
   };
   const publish = (): void => {
     summary = finalise(
@@ -100,8 +101,8 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
       },
       interrupted(),
     );
-    writeAtomic(join(a.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    a.onSummary?.(summary);
+    if (a.onSummary) a.onSummary(summary);
+    else writeSummary(join(a.runDir, SUMMARY_FILE), summary);
   };
   publish();
 
@@ -114,7 +115,7 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
     try {
       const record = await buildKernel(cell.kernel.spec, {
         progress: a.progress,
-        logFile: join(a.runDir, `build-${safe(cell.kernel.name)}.log`),
+        logFile: join(a.runDir, `build-${safeFileName(cell.kernel.name)}.log`),
       });
       a.progress.step(
         `kernel ${cell.kernel.name}: ${record.kernelRelease} (${record.cached ? 'cached' : `built in ${record.seconds}s`})`,
@@ -214,5 +215,3 @@ function pendingCell(cell: Cell): CellResult {
     artifacts: { dir: '', console: null, buildLog: null, manifest: null },
   };
 }
-
-const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.+-]/g, '_');

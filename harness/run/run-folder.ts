@@ -1,15 +1,7 @@
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { configError, usageError } from '../errors.ts';
+import { safeFileName } from '../util/file-name.ts';
 import { holdLock } from '../util/lock.ts';
 
 /**
@@ -94,18 +86,11 @@ function holder(pidPath: string): string {
 }
 
 export function cellDirName(cellId: string): string {
-  return cellId.replace(/[^A-Za-z0-9_.+-]/g, '_');
+  return safeFileName(cellId);
 }
 
 export function prepareRunDir(dir: string): void {
   mkdirSync(join(dir, 'cells'), { recursive: true });
-}
-
-/** Writes a file atomically (temp + rename), so readers never see half a summary. */
-export function writeAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** Links <run>/<name> to a cell's file (relative), replacing an older link. */

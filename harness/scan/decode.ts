@@ -4,6 +4,7 @@
  * bounded length with the printk prefix (timestamp, PRINTK_CALLER id) split off.
  * Pure: no I/O; the caller feeds chunks in order.
  */
+import { stripTerminalCodes } from '../util/terminal-text.ts';
 import type { LogLine } from './types.ts';
 
 /** Longer lines are cut here. printk records are at most 1024 bytes, so nothing kernel is lost. */
@@ -91,17 +92,8 @@ export class LineSplitter {
   }
 }
 
-const DIRTY = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
-// CSI (ESC [ or the 8-bit 0x9b), OSC (ESC ] … BEL/ST), and two-byte ESC sequences.
-const ESCAPES =
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-
-/** Removes ANSI escapes and control characters (tab kept); invalid UTF-8 is already U+FFFD. */
-export function cleanLine(line: string): string {
-  if (!DIRTY.test(line)) return line;
-  return line.replace(ESCAPES, '').replace(CONTROLS, '');
-}
+/** A console line for matching: util/terminal-text.ts, the parsers' one strip policy. */
+export const cleanLine = stripTerminalCodes;
 
 // `<4>` syslog facility*8+level (console_msg_format=syslog), `[   12.345678]` printk time,
 // `[  T123]` / `[    C1]` PRINTK_CALLER.

@@ -19,6 +19,7 @@
  *   "# " (the kselftest runner wrapping a test's own TAP); a nested document belongs to the
  *   result line that follows it at the outer level.
  */
+import { stripTerminalCodes } from '../util/terminal-text.ts';
 
 export type DirectiveKind = 'SKIP' | 'TODO' | 'XFAIL' | 'XPASS' | 'ERROR' | 'TIMEOUT';
 
@@ -83,13 +84,9 @@ const TOTALS_RE = /^#\s*Totals:\s*(.*)$/;
 const SUBTEST_RE = /^#\s*Subtest:\s*(.*?)\s*$/;
 const BAIL_RE = /^Bail out!\s*(.*)$/;
 
-/** Cleans one line of console text: CR, ANSI escapes, NULs. */
+/** One line of a program's output for parsing: terminal codes stripped (util/terminal-text.ts), no trailing blanks. */
 export function cleanLine(raw: string): string {
-  return raw
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-    .replace(/\r/g, '')
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '')
-    .replace(/\s+$/, '');
+  return stripTerminalCodes(raw).trimEnd();
 }
 
 export function parseTap(text: string): TapDocument {

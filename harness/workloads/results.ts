@@ -40,6 +40,30 @@ interface Section {
   lines: string[];
 }
 
+/** A check (`check.<name>`) as a case: its section of the output, or why there is none. */
+function checkCase(
+  check: { name: string; timeoutS: number },
+  sections: ReturnType<typeof splitSections>,
+  commandUnfinished: boolean,
+  stoppedMachine: string,
+): TapCase {
+  const s = sections.find((x) => x.part === 'check' && x.label === check.name);
+  const name = `check.${check.name}`;
+  const c = (status: TapCase['status'], reason: string | undefined, log: string[] = []): TapCase => ({
+    name,
+    status,
+    reason,
+    number: undefined,
+    directive: undefined,
+    log,
+  });
+  if (!s) return c('missing', commandUnfinished ? `not run: ${stoppedMachine}` : 'not run');
+  if (s.rc === '0') return c('pass', undefined, tail(s.lines));
+  if (s.rc === undefined)
+    return c('missing', `started but never finished (${stoppedMachine})`, tail(s.lines));
+  return c('fail', rcText(s.rc, check.timeoutS), tail(s.lines));
+}
+
 /** Part markers of the run with this nonce; any other line, marker-like or not, is output. */
 function markRe(nonce: string): RegExp {
   if (!/^[A-Za-z0-9]+$/.test(nonce)) throw new Error(`bad workload marker nonce: '${nonce}'`);
@@ -185,21 +209,7 @@ export function parseWorkloadOutput(
     }
   }
 
-  for (const { name, timeoutS } of w.checks) {
-    const s = sections.find((x) => x.part === 'check' && x.label === name);
-    const cname = `check.${name}`;
-    if (!s) {
-      cases.push(
-        make(cname, 'missing', command?.rc === undefined ? `not run: ${stoppedMachine}` : 'not run'),
-      );
-    } else if (s.rc === '0') {
-      cases.push(make(cname, 'pass', undefined, tail(s.lines)));
-    } else if (s.rc === undefined) {
-      cases.push(make(cname, 'missing', `started but never finished (${stoppedMachine})`, tail(s.lines)));
-    } else {
-      cases.push(make(cname, 'fail', rcText(s.rc, timeoutS), tail(s.lines)));
-    }
-  }
+  for (const c of w.checks) cases.push(checkCase(c, sections, command?.rc === undefined, stoppedMachine));
 
   for (const s of sections.filter((x) => x.part === 'teardown')) {
     if (s.rc !== '0')

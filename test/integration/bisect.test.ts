@@ -15,9 +15,12 @@ import { zdh } from '../helpers/zdh.ts';
 // Bisects a real kernel history (test/helpers/git-history.ts: Debian 6.1 + 13 commits, one
 // that does not build and one that breaks device-private page refcounting) with real
 // builds and boots, twice: `zdh bisect`, then plain `git bisect run npx zdh bisect-step`.
-// One workload keeps each step a short boot. The first run compiles ~5 kernels
-// incrementally (minutes each on 2 cores); later runs hit the build cache.
+// One workload keeps each step a short boot, and the smoke suite's settings keep it short
+// (hmm-stress for 3 s per memory kind: the broken commit's warning comes 0.2 s in). The
+// first run compiles ~5 kernels incrementally (minutes each on 2 cores); later runs hit
+// the build cache.
 const WORKLOAD = process.env['ZDH_BISECT_WORKLOAD'] ?? 'hmm-stress';
+const SUITE = 'smoke';
 
 async function git(repo: string, args: readonly string[]): Promise<string> {
   return (await execa('git', ['-C', repo, ...args], { stdin: 'ignore' })).stdout;
@@ -68,6 +71,8 @@ describe('zdh bisect on a real kernel history', () => {
       h.base,
       '--bad',
       'main',
+      '--suite',
+      SUITE,
       '--workload',
       WORKLOAD,
       '--json',
@@ -120,7 +125,17 @@ describe('zdh bisect on a real kernel history', () => {
     // The command zdh bisect recommends (its selection, signature and tolerated failures).
     const words = report
       ? stepCommand(report)
-      : ['npx', 'zdh', 'bisect-step', '--workload', WORKLOAD, '--match', '/dmirror_devmem_alloc_page/'];
+      : [
+          'npx',
+          'zdh',
+          'bisect-step',
+          '--suite',
+          SUITE,
+          '--workload',
+          WORKLOAD,
+          '--match',
+          '/dmirror_devmem_alloc_page/',
+        ];
     expect(words.slice(0, 3)).toEqual(['npx', 'zdh', 'bisect-step']);
     // npx finds zdh in this checkout of the project (as it would in a project that installed it).
     const argv = ['npx', '--prefix', projectRoot, ...words.slice(1)];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type BisectDeps, resetBisect, resumeBisect, startBisect } from '../../bisect/driver.ts';
 import { bisectExitCode } from '../../bisect/exit.ts';
 import { repoTop } from '../../bisect/git.ts';
@@ -16,6 +16,7 @@ import { writeReports } from '../../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
 import { loadSuite, shippedSuites, suiteFromYaml, suitesDir } from '../../suite/suite.ts';
+import { positiveCount } from '../arg-parsers.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -37,14 +38,6 @@ export interface SelectionFlags {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** Argument parsers throw commander's error, so bisect-step can turn every parse error into its abort code. */
-export function positiveCount(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive whole number, got "${v}"`);
-  return n;
-}
 
 export function addSelectionOptions(cmd: Command): Command {
   return cmd

@@ -10,6 +10,7 @@ import { loadProfile } from '../../machine/profile.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
 import { type MachineResult, runMachine } from '../../machine/runner.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
+import { positiveSeconds } from '../arg-parsers.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { addKernelOptions, hasKernelFlags, type KernelFlags, kernelSpecFromFlags } from '../kernel-flags.ts';
 import type { RegisterCommand } from './index.ts';
@@ -102,12 +103,6 @@ export function reportEnd(result: MachineResult, write: (s: string) => void): vo
   if (r.kind === 'infrastructure') lines.push(`  QEMU's messages: ${join(result.runDir, 'qemu.stderr.log')}`);
   write(`${lines.join('\n')}\n`);
 }
-
-const positiveSeconds = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw usageError(`expected a positive number of seconds, got "${v}"`);
-  return n;
-};
 
 export const DEFAULT_COMMAND_TIMEOUT_S = 600;
 

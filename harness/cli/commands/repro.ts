@@ -4,10 +4,10 @@ import { usageError } from '../../errors.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
 import { qemuVersion } from '../../machine/qemu-version.ts';
-import type { RunSummary } from '../../model/result.ts';
 import { RUN_EXIT_CODE } from '../../model/status.ts';
 import { expandPatches } from '../../patch/expand.ts';
 import { createProgress } from '../../progress/progress.ts';
+import { readSummary } from '../../report/summary-json.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
@@ -32,7 +32,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
       const summaryPath = join(runDir, 'summary.json');
       if (!existsSync(summaryPath))
         throw usageError(`${runDir} has no summary.json`, 'pass a folder written by `zdh run`');
-      const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+      const summary = readSummary(summaryPath);
       const chosen = flags.cell
         ? summary.cells.find((c) => c.id === flags.cell)
         : (summary.cells.find((c) => c.status === 'failed' || c.status === 'error') ?? summary.cells[0]);

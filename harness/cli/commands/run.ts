@@ -16,6 +16,7 @@ import { defaultRunDir } from '../../run/run-folder.ts';
 import type { SourceSpec } from '../../source/types.ts';
 import { expandMatrix, parseShard, shardCells } from '../../suite/matrix.ts';
 import { loadSuite, type Suite, shippedSuites } from '../../suite/suite.ts';
+import { positiveCount } from '../arg-parsers.ts';
 import { addSourceOptions, applySourceFlags, type SourceFlags, sourceFromFlags } from '../kernel-flags.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
@@ -48,7 +49,9 @@ export const registerRun: RegisterCommand = (program, result) => {
       'default',
     )
     .option('--out <dir>', 'run folder (default: ./zdh-runs/<time>-<suite>)')
-    .addOption(new Option('--jobs <n>', 'VMs at once (default: from cores and memory)').argParser(positive))
+    .addOption(
+      new Option('--jobs <n>', 'VMs at once (default: from cores and memory)').argParser(positiveCount),
+    )
     .option('--shard <i/n>', 'run slice I of N of the matrix (for CI fan-out; merge with `zdh merge`)')
     .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .option('--workload <name>', 'run only these workloads (repeatable; any known workload)', collect)
@@ -63,7 +66,7 @@ export const registerRun: RegisterCommand = (program, result) => {
       'add a kconfig fragment to every kernel (repeatable; overrides the suite)',
       collect,
     )
-    .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positive));
+    .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positiveCount));
   // --tarball/--tree/--git replace the suite's kernels with that one; --base applies to every kernel.
   addSourceOptions(cmd)
     .option('--json', 'print summary.json on stdout at the end')
@@ -165,10 +168,4 @@ export function kernelNameFor(source: SourceSpec): string {
     case 'git':
       return `${basename(source.repo)}@${source.ref}`;
   }
-}
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw usageError(`expected a positive whole number, got "${v}"`);
-  return n;
 }

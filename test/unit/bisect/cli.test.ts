@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { positiveCount, selectionFromFlags } from '../../../harness/cli/commands/bisect.ts';
+import { positiveCount } from '../../../harness/cli/arg-parsers.ts';
+import { selectionFromFlags } from '../../../harness/cli/commands/bisect.ts';
 import { ZdhError } from '../../../harness/errors.ts';
 import { projectRoot } from '../../../harness/util/paths.ts';
 

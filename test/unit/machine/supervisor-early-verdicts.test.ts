@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelEvent } from '../../../harness/machine/channel.ts';
 import {
   DEFAULT_SUPERVISOR_TIMING,
+  type SupervisorAction,
   type SupervisorConfig,
   type SupervisorEvent,
   type SupervisorState,
@@ -57,13 +58,18 @@ function simulate(
   untilMs = 3_600_000,
 ): { state: SupervisorState; sysrqMs: number[]; killMs: number | undefined; messages: string[] } {
   const s = start(c);
-  const state = s.state;
+  let state = s.state;
   const due = new Map<TimerId, number>();
   const sysrqMs: number[] = [];
   let killMs: number | undefined;
   const messages: string[] = [];
   let exited = false;
-  const apply = (now: number, ev: SupervisorEvent, actions = step(state, c, ev).actions): void => {
+  const advance = (ev: SupervisorEvent): SupervisorAction[] => {
+    const r = step(state, c, ev);
+    state = r.state;
+    return r.actions;
+  };
+  const apply = (now: number, ev: SupervisorEvent, actions = advance(ev)): void => {
     for (const a of actions) {
       if (a.type === 'arm') due.set(a.id, now + a.ms);
       else if (a.type === 'disarm') due.delete(a.id);

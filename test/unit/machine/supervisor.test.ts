@@ -411,6 +411,15 @@ describe('supervisor', () => {
     expect(kinds(actions).filter((k) => k === 'kill')).toHaveLength(1);
   });
 
+  it('leaves the state it was given as it was: a caller keeps only what it stores', () => {
+    const s = run(INTO_SECOND_STEP).state;
+    const before = structuredClone(s);
+    const r = step(s, cfg, line('[    4.5][  T144] Oops: 0000 [#1] SMP'));
+    expect(s).toEqual(before);
+    expect(r.state).not.toBe(s);
+    expect(r.state.stepOops).toBe('Oops: 0000 [#1] SMP');
+  });
+
   it('a shell session has no run timer once the shell is up', () => {
     const { actions } = run([line(BANNER), READY, ch({ kind: 'shell', uptime: 3 })]);
     expect(kinds(actions)).toContain('disarm:run');

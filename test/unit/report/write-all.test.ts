@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../../harness/report/atomic.ts';
 import { readRunSummary, readSummary } from '../../../harness/report/summary-json.ts';
 import { writeReports } from '../../../harness/report/write-all.ts';
+import { writeFileAtomic } from '../../../harness/util/atomic.ts';
 import { kcidbErrors, scratch, validateJUnit } from './helpers.ts';
 
 const runs = scratch('failing', 'interrupted');
