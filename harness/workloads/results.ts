@@ -40,6 +40,16 @@ interface Section {
   lines: string[];
 }
 
+/** A case zdh makes itself (set-up, checks, a workload's own verdict): no TAP number or directive. */
+function makeCase(
+  name: string,
+  status: TapCase['status'],
+  reason: string | undefined,
+  log: string[] = [],
+): TapCase {
+  return { name, status, reason, number: undefined, directive: undefined, log };
+}
+
 /** A check (`check.<name>`) as a case: its section of the output, or why there is none. */
 function checkCase(
   check: { name: string; timeoutS: number },
@@ -49,14 +59,8 @@ function checkCase(
 ): TapCase {
   const s = sections.find((x) => x.part === 'check' && x.label === check.name);
   const name = `check.${check.name}`;
-  const c = (status: TapCase['status'], reason: string | undefined, log: string[] = []): TapCase => ({
-    name,
-    status,
-    reason,
-    number: undefined,
-    directive: undefined,
-    log,
-  });
+  const c = (status: TapCase['status'], reason: string | undefined, log: string[] = []): TapCase =>
+    makeCase(name, status, reason, log);
   if (!s) return c('missing', commandUnfinished ? `not run: ${stoppedMachine}` : 'not run');
   if (s.rc === '0') return c('pass', undefined, tail(s.lines));
   if (s.rc === undefined)
@@ -116,19 +120,7 @@ export function parseWorkloadOutput(
 ): WorkloadOutcome {
   const notes: string[] = [];
   const cases: TapCase[] = [];
-  const make = (
-    name: string,
-    status: TapCase['status'],
-    reason: string | undefined,
-    log: string[] = [],
-  ): TapCase => ({
-    name,
-    status,
-    reason,
-    number: undefined,
-    directive: undefined,
-    log,
-  });
+  const make = makeCase;
   const stoppedMachine =
     machineStop ??
     (step.state === 'timeout'
