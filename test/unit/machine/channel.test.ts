@@ -29,6 +29,17 @@ function decodeAll(chunks: Buffer[]): ChannelEvent[] {
   return [...chunks.flatMap((c) => d.push(c)), ...d.end()];
 }
 
+/** The stream cut at these offsets (any order), as the socket might deliver it. */
+function splitAt(whole: Buffer, cuts: readonly number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let prev = 0;
+  for (const c of [...[...cuts].sort((a, b) => a - b), whole.length]) {
+    chunks.push(whole.subarray(prev, c));
+    prev = c;
+  }
+  return chunks;
+}
+
 describe('ChannelDecoder', () => {
   it('decodes ready, begin, output, end and done', () => {
     expect(normalise(decodeAll([stream('TAP version 13\nok 1 a\n')]))).toEqual([
@@ -66,14 +77,7 @@ describe('ChannelDecoder', () => {
       fc.property(
         fc.uniqueArray(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 12 }),
         (cuts) => {
-          const sorted = [...cuts].sort((a, b) => a - b);
-          const chunks: Buffer[] = [];
-          let prev = 0;
-          for (const c of [...sorted, whole.length]) {
-            chunks.push(whole.subarray(prev, c));
-            prev = c;
-          }
-          expect(normalise(decodeAll(chunks))).toEqual(expected);
+          expect(normalise(decodeAll(splitAt(whole, cuts)))).toEqual(expected);
         },
       ),
     );
@@ -105,12 +109,7 @@ describe('ChannelDecoder', () => {
       fc.property(
         fc.uniqueArray(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 16 }),
         (cuts) => {
-          const chunks: Buffer[] = [];
-          let prev = 0;
-          for (const c of [...[...cuts].sort((a, b) => a - b), whole.length]) {
-            chunks.push(whole.subarray(prev, c));
-            prev = c;
-          }
+          const chunks = splitAt(whole, cuts);
           expect(byKind(decodeAll(chunks))).toEqual(all);
         },
       ),
@@ -144,12 +143,7 @@ describe('ChannelDecoder', () => {
       fc.property(
         fc.uniqueArray(fc.integer({ min: 1, max: whole.length - 1 }), { maxLength: 16 }),
         (cuts) => {
-          const chunks: Buffer[] = [];
-          let prev = 0;
-          for (const c of [...[...cuts].sort((a, b) => a - b), whole.length]) {
-            chunks.push(whole.subarray(prev, c));
-            prev = c;
-          }
+          const chunks = splitAt(whole, cuts);
           const events = decodeAll(chunks);
           expect(reports(events)).toEqual(reports(all));
           expect(normalise(events.filter((e) => e.kind !== 'blocked'))).toEqual(
