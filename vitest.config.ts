@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure logic against golden data and runs in seconds;
-// `integration` builds a real kernel and boots it in QEMU, so it runs files one at a time.
+// Two projects. `unit`: the pure core against golden data, plus tests that drive host
+// tools (gcc, git, chromium for the HTML report) on small inputs; no kernel build,
+// no QEMU boot; a couple of minutes in all. `integration` builds a real kernel and boots
+// it in QEMU, so it runs files one at a time.
 export default defineConfig({
   test: {
     projects: [

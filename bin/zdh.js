@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Launcher: zdh is TypeScript run by Node 24's type stripping (in a checkout), or the
 // same code compiled to dist/ (in a package made by `npm pack`: Node strips no types
-// under node_modules). When started by an older Node (Debian's is 20), re-run with the
-// Node 24 of the `node` dependency that package.json pins, passing signals on so that
+// under node_modules). The command npm installs is bin/zdh, a shell launcher that runs this
+// file with the pinned Node 24 directly: one Node start. When this file is started by an
+// older Node all the same (`node bin/zdh.js` with Debian's Node 20), it re-runs itself with
+// the Node 24 of the `node` dependency that package.json pins, passing signals on so that
 // killing this process stops zdh (and its QEMU and make groups).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// A namespace import: Node 20, which only relaunches, has no enableCompileCache to import by name.
+import * as nodeModule from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +25,11 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 /** The pinned Node 24: the `node` package's bin/node, once its install script has put it there. */
 function pinnedNode() {
   try {
-    const bin = join(dirname(createRequire(import.meta.url).resolve('node/package.json')), 'bin', 'node');
+    const bin = join(
+      dirname(nodeModule.createRequire(import.meta.url).resolve('node/package.json')),
+      'bin',
+      'node',
+    );
     return existsSync(bin) ? bin : undefined;
   } catch {
     return undefined;
@@ -65,6 +73,14 @@ if (major < 24 && !(major === 22 && minor >= 18)) {
     process.exitCode = code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : setupFailure);
   });
 } else {
+  // Node keeps what it compiled (type stripping included) in zdh's cache, so a start after
+  // the first loads no TypeScript stripper and compiles nothing: about 0.3 s of each start.
+  // The folder is harness/util/paths.ts cacheRoot()'s (not imported: it is TypeScript).
+  const env = process.env;
+  const cache = env.ZDH_CACHE_DIR
+    ? resolve(env.ZDH_CACHE_DIR)
+    : join(env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), '.cache'), 'zdh');
+  nodeModule.enableCompileCache?.(join(cache, 'node-compile-cache'));
   const entry = checkout ? sources : join(root, 'dist', 'cli', 'main.js');
   const { main } = await import(pathToFileURL(entry).href);
   process.exitCode = await main(process.argv.slice(2));

@@ -161,6 +161,27 @@ static void touch_read(const char *p, size_t len)
 			return zdh_skip("no --dir given");                    \
 	} while (0)
 
+/* The set-up of most cases: make_dax_file(), then map it shared; the case fails without. */
+#define MAKE_MAPPED(name, size, path, fd, map)                                \
+	do {                                                                  \
+		fd = make_dax_file(name, size, path, sizeof(path));           \
+		ZDH_CHECK(fd >= 0, "set-up failed");                          \
+		map = map_aligned(fd, size, MAP_SHARED, 0);                   \
+		ZDH_CHECK(map != NULL, "mmap");                               \
+	} while (0)
+
+/* The end of a case: unmaps and closes the file, and its O_DIRECT copy when out >= 0, and removes them. */
+static void drop_files(char *map, size_t size, int fd, const char *path, int out, const char *out_path)
+{
+	munmap(map, size);
+	if (out >= 0)
+		close(out);
+	close(fd);
+	if (out >= 0)
+		unlink(out_path);
+	unlink(path);
+}
+
 /* ---- cases ---- */
 
 static int case_mmap_rw_verify(void)
@@ -185,9 +206,7 @@ static int case_mmap_rw_verify(void)
 	p = map_aligned(fd, size, MAP_SHARED, 0);
 	ZDH_CHECK(p != NULL, "second mmap");
 	ZDH_CHECK(check_map(p, 0, pages, 2, "second mapping") == 0, "a new mapping sees other data");
-	munmap(p, size);
-	close(fd);
-	unlink(path);
+	drop_files(p, size, fd, path, -1, NULL);
 	return ZDH_PASS;
 }
 
@@ -235,9 +254,7 @@ static int case_fork_cow_private(void)
 	ZDH_CHECK(check_map(p + ZDH_PAGE, 1, pages - 1, 1, "parent after child's writes") == 0,
 		  "the child's private writes leaked into the parent");
 	ZDH_CHECK(check_file(fd, 0, pages, 1) == 0, "private writes reached the file");
-	munmap(p, size);
-	close(fd);
-	unlink(path);
+	drop_files(p, size, fd, path, -1, NULL);
 	return ZDH_PASS;
 }
 
@@ -250,10 +267,7 @@ static int case_madvise_dontneed_2m(void)
 	int fd;
 
 	NEED_DIR();
-	fd = make_dax_file("dontneed.dat", size, path, sizeof(path));
-	ZDH_CHECK(fd >= 0, "set-up failed");
-	p = map_aligned(fd, size, MAP_SHARED, 0);
-	ZDH_CHECK(p != NULL, "mmap");
+	MAKE_MAPPED("dontneed.dat", size, path, fd, p);
 	touch_read(p, size);
 	/* 4K inside a 2M extent: splits a PMD mapping. */
 	ZDH_CHECK(madvise(p + TWO_MB + 5 * ZDH_PAGE, ZDH_PAGE, MADV_DONTNEED) == 0, "MADV_DONTNEED 4K");
@@ -267,9 +281,7 @@ static int case_madvise_dontneed_2m(void)
 	ZDH_CHECK(check_map(p + TWO_MB, TWO_MB / ZDH_PAGE, TWO_MB / ZDH_PAGE, 2, "rewritten extent") == 0,
 		  "stores lost by MADV_DONTNEED of a shared DAX mapping");
 	ZDH_CHECK(check_file(fd, TWO_MB / ZDH_PAGE, TWO_MB / ZDH_PAGE, 2) == 0, "file misses the stores");
-	munmap(p, size);
-	close(fd);
-	unlink(path);
+	drop_files(p, size, fd, path, -1, NULL);
 	return ZDH_PASS;
 }
 
@@ -285,10 +297,7 @@ static int case_partial_munmap_2m(void)
 	int fd;
 
 	NEED_DIR();
-	fd = make_dax_file("munmap.dat", size, path, sizeof(path));
-	ZDH_CHECK(fd >= 0, "set-up failed");
-	p = map_aligned(fd, size, MAP_SHARED, 0);
-	ZDH_CHECK(p != NULL, "mmap");
+	MAKE_MAPPED("munmap.dat", size, path, fd, p);
 	touch_read(p, size);
 	ZDH_CHECK(munmap(p + hole1 * ZDH_PAGE, ZDH_PAGE) == 0, "munmap 4K inside a 2M extent");
 	ZDH_CHECK(munmap(p + hole2 * ZDH_PAGE, hole2n * ZDH_PAGE) == 0, "munmap 1M of a 2M extent");
@@ -321,10 +330,7 @@ static int case_mremap_2m(void)
 	int fd;
 
 	NEED_DIR();
-	fd = make_dax_file("mremap.dat", size, path, sizeof(path));
-	ZDH_CHECK(fd >= 0, "set-up failed");
-	p = map_aligned(fd, size, MAP_SHARED, 0);
-	ZDH_CHECK(p != NULL, "mmap");
+	MAKE_MAPPED("mremap.dat", size, path, fd, p);
 	touch_read(p, size);
 	dest = zdh_aligned_area(TWO_MB, TWO_MB);
 	ZDH_CHECK(dest != NULL, "address space");
@@ -347,9 +353,7 @@ static int case_mremap_2m(void)
 	ZDH_CHECK(msync(r, 2 * TWO_MB, MS_SYNC) == 0, "msync");
 	ZDH_CHECK(check_file(fd, ext, 2 * ext, 2) == 0, "stores through the remapped range");
 	munmap(r, 2 * TWO_MB);
-	munmap(p, size);
-	close(fd);
-	unlink(path);
+	drop_files(p, size, fd, path, -1, NULL);
 	return ZDH_PASS;
 }
 
@@ -376,10 +380,7 @@ static int case_odirect_from_dax(void)
 	int fd, out;
 
 	NEED_DIRECT();
-	fd = make_dax_file("dio-src.dat", size, path, sizeof(path));
-	ZDH_CHECK(fd >= 0, "set-up failed");
-	p = map_aligned(fd, size, MAP_SHARED, 0);
-	ZDH_CHECK(p != NULL, "mmap");
+	MAKE_MAPPED("dio-src.dat", size, path, fd, p);
 	out = open_direct("dio-out.dat", out_path, sizeof(out_path));
 	ZDH_CHECK(out >= 0, "open O_DIRECT %s", out_path);
 	/* DAX pages as the source of direct writes (the block layer pins them). */
@@ -403,17 +404,12 @@ static int case_odirect_from_dax(void)
 				  zdh_check_page(page, OWNER_FILE, 1, i) == 0,
 			  "file page %llu does not hold what the direct read stored", (unsigned long long)i);
 	}
-	munmap(p, size);
-	close(out);
-	close(fd);
-	unlink(out_path);
-	unlink(path);
+	drop_files(p, size, fd, path, out, out_path);
 	return ZDH_PASS;
 }
 
 /* ---- truncate / punch hole racing pins ---- */
 
-static int join_bounded(pthread_t t, double timeout_s);
 static void dump_thread(pid_t tid);
 
 struct race {
@@ -529,15 +525,6 @@ static void *race_shrink(void *arg)
 		zdh_sleep_ms(2);
 	}
 	return NULL;
-}
-
-static int join_bounded(pthread_t t, double timeout_s)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)timeout_s;
-	return pthread_timedjoin_np(t, NULL, &ts);
 }
 
 static void dump_thread(pid_t tid)
@@ -670,7 +657,7 @@ static void diagnose_stuck(pthread_t t, pid_t tid, char *map, size_t size, const
 	stuck_in(tid, where, sizeof(where));
 	zdh_diag("the %s waits in: %s", what, where);
 	poke_pages(map, size);
-	if (join_bounded(t, 10) == 0)
+	if (zdh_join_bounded(t, 10) == 0)
 		zdh_diag("DIAGNOSIS: missing wake-up: the %s finished as soon as the file's pages were referenced and "
 			 "released again; a page had already become idle (refcount %d on %s) without %s waking the waiter",
 			 what, g.idle_count, g.release, g.waker);
@@ -678,6 +665,19 @@ static void diagnose_stuck(pthread_t t, pid_t tid, char *map, size_t size, const
 		zdh_diag("DIAGNOSIS: leaked page reference: the %s still waits after every page of the file was "
 			 "referenced and released again (a DAX page's count never drops back to %d, its idle count on %s)",
 			 what, g.idle_count, g.release);
+}
+
+/*
+ * Joins the thread (task *tid) of a truncate or punch hole that nothing pins any more: 0
+ * when it finishes within --hang-timeout of `since`, else -1 with the hang diagnosed.
+ */
+static int join_unpinned(pthread_t t, const pid_t *tid, char *map, size_t size, const char *what, const char *since)
+{
+	if (zdh_join_bounded(t, hang_timeout_s) == 0)
+		return 0;
+	zdh_diag("HANG: %s did not finish %.0f s after %s", what, hang_timeout_s, since);
+	diagnose_stuck(t, *tid, map, size, what);
+	return -1;
 }
 
 static int race_odirect(int punch)
@@ -692,28 +692,21 @@ static int race_odirect(int punch)
 	r->size = 8 * ZDH_MB;
 	r->punch = punch;
 	r->gen = 1;
-	r->fd = make_dax_file(punch ? "race-punch-dio.dat" : "race-trunc-dio.dat", r->size, path, sizeof(path));
-	ZDH_CHECK(r->fd >= 0, "set-up failed");
-	r->map = map_aligned(r->fd, r->size, MAP_SHARED, 0);
-	ZDH_CHECK(r->map != NULL, "mmap");
+	MAKE_MAPPED(punch ? "race-punch-dio.dat" : "race-trunc-dio.dat", r->size, path, r->fd, r->map);
 	r->out = open_direct(punch ? "race-punch-out.dat" : "race-trunc-out.dat", out_path, sizeof(out_path));
 	ZDH_CHECK(r->out >= 0, "open O_DIRECT %s", out_path);
 	ZDH_CHECK(pthread_create(&io, NULL, race_io, r) == 0, "thread");
 	ZDH_CHECK(pthread_create(&shrink, NULL, race_shrink, r) == 0, "thread");
 	zdh_sleep_ms((long)(duration_s * 1000));
 	r->stop = 1;
-	if (join_bounded(io, hang_timeout_s) != 0) {
+	if (zdh_join_bounded(io, hang_timeout_s) != 0) {
 		zdh_diag("the O_DIRECT thread did not finish within %.0f s", hang_timeout_s);
 		zdh_dump_process(getpid());
 		return ZDH_FAIL;
 	}
 	/* No I/O is in flight any more: every pin is gone, so the truncate must finish. */
-	if (join_bounded(shrink, hang_timeout_s) != 0) {
-		zdh_diag("HANG: %s did not finish %.0f s after the last O_DIRECT pin was dropped", what,
-			 hang_timeout_s);
-		diagnose_stuck(shrink, r->shrink_tid, r->map, r->size, what);
+	if (join_unpinned(shrink, &r->shrink_tid, r->map, r->size, what, "the last O_DIRECT pin was dropped") != 0)
 		return ZDH_FAIL;
-	}
 	zdh_diag("%lu O_DIRECT writes from DAX (%lu short, %lu EFAULT), %lu %s operations, %lu torn words", r->ios,
 		 r->short_ios, r->efaults, r->shrinks, what, r->torn);
 	ZDH_CHECK(r->io_error == 0, "O_DIRECT failed: %s", strerror(r->io_error));
@@ -721,11 +714,7 @@ static int race_odirect(int punch)
 	ZDH_CHECK(r->bad_pages == 0, "%lu copied pages hold data of another page or file: %s", r->bad_pages,
 		  r->first_bad);
 	ZDH_CHECK(r->ios > 0 && r->shrinks > 0, "the race did not run (%lu I/Os, %lu %s)", r->ios, r->shrinks, what);
-	munmap(r->map, r->size);
-	close(r->out);
-	close(r->fd);
-	unlink(out_path);
-	unlink(path);
+	drop_files(r->map, r->size, r->fd, path, r->out, out_path);
 	return ZDH_PASS;
 }
 
@@ -783,10 +772,7 @@ static int race_vmsplice(int punch)
 		char stat_path[96];
 		double until;
 
-		fd = make_dax_file(punch ? "splice-punch.dat" : "splice-trunc.dat", size, path, sizeof(path));
-		ZDH_CHECK(fd >= 0, "set-up failed");
-		p = map_aligned(fd, size, MAP_SHARED, 0);
-		ZDH_CHECK(p != NULL, "mmap");
+		MAKE_MAPPED(punch ? "splice-punch.dat" : "splice-trunc.dat", size, path, fd, p);
 		touch_read(p, size);
 		ZDH_CHECK(pipe2(pfd, O_NONBLOCK) == 0, "pipe");
 		pipe_size = fcntl(pfd[1], F_SETPIPE_SZ, (int)ZDH_MB);
@@ -847,12 +833,8 @@ static int race_vmsplice(int punch)
 		free(buf);
 		close(pfd[0]);
 		close(pfd[1]);
-		if (join_bounded(t, hang_timeout_s) != 0) {
-			zdh_diag("HANG: %s did not finish %.0f s after the pipe released the pages", what,
-				 hang_timeout_s);
-			diagnose_stuck(t, job.tid, p, size, what);
+		if (join_unpinned(t, &job.tid, p, size, what, "the pipe released the pages") != 0)
 			return ZDH_FAIL;
-		}
 		ZDH_CHECK(job.error == 0, "%s failed: %s", what, strerror(job.error));
 		{
 			char page[ZDH_PAGE];
@@ -865,9 +847,7 @@ static int race_vmsplice(int punch)
 						  zdh_page_is_zero(page),
 					  "the punched range does not read as zeros");
 		}
-		munmap(p, size);
-		close(fd);
-		unlink(path);
+		drop_files(p, size, fd, path, -1, NULL);
 	}
 	return ZDH_PASS;
 }

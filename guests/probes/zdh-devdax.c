@@ -21,19 +21,6 @@ static const char *dev_path;
 static size_t use_len;
 static unsigned long dev_size, dev_align;
 
-static unsigned long read_sysfs_ulong(const char *path)
-{
-	char buf[64] = { 0 };
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = '\0';
-	close(fd);
-	return strtoul(buf, NULL, 0);
-}
-
 /* Size and alignment from sysfs; 0 when unknown. */
 static void read_geometry(void)
 {
@@ -43,21 +30,13 @@ static void read_geometry(void)
 	if (!base)
 		return;
 	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/size", base + 1);
-	dev_size = read_sysfs_ulong(path);
+	dev_size = zdh_read_ull(path, 0);
 	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/align", base + 1);
-	dev_align = read_sysfs_ulong(path);
+	dev_align = zdh_read_ull(path, 0);
 }
 
-static int open_dev(void)
-{
-	int fd = open(dev_path, O_RDWR);
-
-	if (fd < 0)
-		zdh_diag("cannot open %s: %s", dev_path, strerror(errno));
-	return fd;
-}
-
-#define NEED_DEV()                                                                         \
+/* The start of every case: the device as the cases need it, opened as fd. */
+#define OPEN_DEV(fd)                                                                       \
 	do {                                                                               \
 		if (!dev_path)                                                             \
 			return zdh_skip("no --dev given");                                 \
@@ -67,6 +46,8 @@ static int open_dev(void)
 		if (dev_size < use_len)                                                    \
 			ZDH_FAILF("%s: size %lu is below the %zu bytes the cases use",      \
 				  dev_path, dev_size, use_len);                            \
+		fd = zdh_open(dev_path, O_RDWR);                                           \
+		ZDH_CHECK(fd >= 0, "open");                                                \
 	} while (0)
 
 static char *map_dev(int fd, size_t len, int flags, off_t off)
@@ -103,9 +84,7 @@ static int case_fault_2m_rw_verify(void)
 	char *p;
 	int fd;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	p = map_dev(fd, use_len, MAP_SHARED, 0);
 	ZDH_CHECK(p != NULL, "mmap MAP_SHARED %zu bytes", use_len);
 	ZDH_CHECK(((uintptr_t)p & (TWO_MB - 1)) == 0, "the kernel gave a mapping that is not 2M aligned: %p", p);
@@ -127,9 +106,7 @@ static int case_fork_2m(void)
 	pid_t pid;
 	char *p;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	p = map_dev(fd, use_len, MAP_SHARED, 0);
 	ZDH_CHECK(p != NULL, "mmap");
 	fill(p, 0, pages, 2);
@@ -160,9 +137,7 @@ static int case_private_mapping_einval(void)
 	char *p;
 	int fd;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	errno = 0;
 	p = mmap(NULL, TWO_MB, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ZDH_CHECK(p == MAP_FAILED && errno == EINVAL, "MAP_PRIVATE of device-dax must fail with EINVAL (got %p)", p);
@@ -175,9 +150,7 @@ static int case_unaligned_length_einval(void)
 	char *p;
 	int fd;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	errno = 0;
 	p = mmap(NULL, TWO_MB + ZDH_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ZDH_CHECK(p == MAP_FAILED && errno == EINVAL, "a 2M+4K mapping must fail with EINVAL (got %p)", p);
@@ -196,9 +169,7 @@ static int case_unaligned_split_einval(void)
 	char *p, *q;
 	int fd;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	p = map_dev(fd, len, MAP_SHARED, 0);
 	ZDH_CHECK(p != NULL, "mmap");
 	fill(p, 0, pages, 4);
@@ -228,9 +199,7 @@ static int case_mremap_move_2m(void)
 	char *p, *dest, *q;
 	int fd;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	p = map_dev(fd, len, MAP_SHARED, 0);
 	ZDH_CHECK(p != NULL, "mmap");
 	fill(p, 0, len / ZDH_PAGE, 5);
@@ -265,10 +234,8 @@ static int case_fault_beyond_end_sigbus(void)
 	char *p;
 	int fd;
 
-	NEED_DEV();
+	OPEN_DEV(fd);
 	len = (dev_size & ~(TWO_MB - 1)) + TWO_MB;
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		ZDH_CHECK(errno == EINVAL || errno == ENXIO || errno == ENOMEM,
@@ -299,9 +266,7 @@ static int case_madvise_dontneed_2m(void)
 	char *p;
 	int fd;
 
-	NEED_DEV();
-	fd = open_dev();
-	ZDH_CHECK(fd >= 0, "open");
+	OPEN_DEV(fd);
 	p = map_dev(fd, use_len, MAP_SHARED, 0);
 	ZDH_CHECK(p != NULL, "mmap");
 	fill(p, 0, pages, 6);

@@ -31,20 +31,14 @@ static const char *devdax_path;
 static const char *private_path;
 static const char *coherent_path;
 
-static int gup_fd(void)
-{
-	int fd = open(GUP_TEST_FILE, O_RDWR);
-
-	if (fd < 0)
-		zdh_diag("cannot open %s: %s", GUP_TEST_FILE, strerror(errno));
-	return fd;
-}
-
-#define NEED_GUP()                                                                             \
+/* gup_test opened as gfd; the case fails without it. */
+#define OPEN_GUP(gfd)                                                                          \
 	do {                                                                                   \
 		if (access(GUP_TEST_FILE, F_OK) != 0)                                          \
 			ZDH_FAILF("%s is missing (CONFIG_GUP_TEST=y and debugfs mounted are needed)", \
 				  GUP_TEST_FILE);                                              \
+		gfd = zdh_open(GUP_TEST_FILE, O_RDWR);                                         \
+		ZDH_CHECK(gfd >= 0, "gup_test");                                               \
 	} while (0)
 
 /* Runs one gup_test command; returns the bytes it got (or pinned), -errno on failure. */
@@ -136,9 +130,7 @@ static int fsdax_case(unsigned long cmd, int expect_refused)
 
 	if (!fsdax_dir)
 		return zdh_skip("no --fsdax-dir given");
-	NEED_GUP();
-	gfd = gup_fd();
-	ZDH_CHECK(gfd >= 0, "gup_test");
+	OPEN_GUP(gfd);
 	p = fsdax_map(len, &fd);
 	ZDH_CHECK(p != NULL, "fsdax set-up");
 	got = gup_run(gfd, cmd, p, len, 1);
@@ -186,9 +178,7 @@ static int devdax_case(unsigned long cmd)
 
 	if (!devdax_path)
 		return zdh_skip("no --devdax given");
-	NEED_GUP();
-	gfd = gup_fd();
-	ZDH_CHECK(gfd >= 0, "gup_test");
+	OPEN_GUP(gfd);
 	fd = open(devdax_path, O_RDWR);
 	ZDH_CHECK(fd >= 0, "open %s", devdax_path);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -239,9 +229,7 @@ static int hmm_case(const char *dev, unsigned long cmd, int expect_on_device)
 		return zdh_skip("no test_hmm device given");
 	if (access(dev, F_OK) != 0)
 		ZDH_FAILF("%s is missing (test_hmm not loaded, or no SPM for device-coherent)", dev);
-	NEED_GUP();
-	gfd = gup_fd();
-	ZDH_CHECK(gfd >= 0, "gup_test");
+	OPEN_GUP(gfd);
 	dfd = zdh_open_dmirror(dev);
 	ZDH_CHECK(dfd >= 0, "open %s", dev);
 	p = zdh_anon_filled(len, OWNER_GUP, 1);

@@ -118,6 +118,14 @@ static unsigned int check_buf(const char *p, unsigned int id, unsigned int gen)
 	return 0;
 }
 
+/* Writes the region's next generation: the first page that does not read back + 1, or 0. */
+static unsigned int refill_region(struct region *r, unsigned int id)
+{
+	r->gen++;
+	fill_region(r, id);
+	return check_buf(r->addr, id, r->gen);
+}
+
 static char *new_mapping(void)
 {
 	char *p = mmap(NULL, REG_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -197,9 +205,7 @@ static void op_write(struct stress *s, unsigned int id)
 		note(s, OP_WRITE, 0, "mprotect before write: %s", strerror(errno));
 		return;
 	}
-	r->gen++;
-	fill_region(r, id);
-	bad = check_buf(r->addr, id, r->gen);
+	bad = refill_region(r, id);
 	pthread_rwlock_unlock(&r->lock);
 	if (bad)
 		note(s, OP_WRITE, 1, "region %u page %u: stores do not read back", id, bad - 1);
@@ -313,11 +319,23 @@ static void op_mprotect(struct stress *s, unsigned int id, unsigned int *seed)
 static void op_munmap(struct stress *s, unsigned int id, unsigned int *seed)
 {
 	struct region *r = &s->reg[id];
+	size_t replaced = 0; /* bytes at r->addr given up for new memory somewhere else */
 	unsigned int bad;
 
 	pthread_rwlock_wrlock(&r->lock);
 	if (rand_r(seed) % 2) {
 		/* All of it: new memory somewhere else. */
+		replaced = REG_LEN;
+	} else {
+		/* Half of it, mapped again in place (a hole in a migrated range). */
+		char *half = r->addr + REG_LEN / 2;
+
+		if (munmap(half, REG_LEN / 2) != 0 ||
+		    mmap(half, REG_LEN / 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0) != half)
+			replaced = REG_LEN / 2;
+	}
+	if (replaced) {
 		char *p = new_mapping();
 
 		if (!p) {
@@ -325,30 +343,11 @@ static void op_munmap(struct stress *s, unsigned int id, unsigned int *seed)
 			note(s, OP_MUNMAP, 0, "mmap: %s", strerror(errno));
 			return;
 		}
-		munmap(r->addr, REG_LEN);
+		munmap(r->addr, replaced);
 		r->addr = p;
-	} else {
-		/* Half of it, mapped again in place (a hole in a migrated range). */
-		char *half = r->addr + REG_LEN / 2;
-
-		if (munmap(half, REG_LEN / 2) != 0 ||
-		    mmap(half, REG_LEN / 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
-			 0) != half) {
-			char *p = new_mapping();
-
-			if (!p) {
-				pthread_rwlock_unlock(&r->lock);
-				note(s, OP_MUNMAP, 0, "mmap: %s", strerror(errno));
-				return;
-			}
-			munmap(r->addr, REG_LEN / 2);
-			r->addr = p;
-		}
 	}
 	mprotect(r->addr, REG_LEN, PROT_READ | PROT_WRITE);
-	r->gen++;
-	fill_region(r, id);
-	bad = check_buf(r->addr, id, r->gen);
+	bad = refill_region(r, id);
 	pthread_rwlock_unlock(&r->lock);
 	if (bad)
 		note(s, OP_MUNMAP, 1, "region %u page %u: new memory does not read back", id, bad - 1);
@@ -486,15 +485,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int join_bounded(pthread_t t, double timeout_s)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)timeout_s;
-	return pthread_timedjoin_np(t, NULL, &ts);
-}
-
 static int stress(const char *dev)
 {
 	struct stress *s = calloc(1, sizeof(*s));
@@ -551,7 +541,7 @@ static int stress(const char *dev)
 	zdh_sleep_ms((long)(duration_s * 1000));
 	s->stop = 1;
 	for (int i = 0; i < nworkers; i++) {
-		if (join_bounded(t[i], hang_timeout_s) != 0) {
+		if (zdh_join_bounded(t[i], hang_timeout_s) != 0) {
 			zdh_diag("HANG: the %s worker did not stop within %.0f s", op_names[w[i].op], hang_timeout_s);
 			zdh_dump_process(getpid());
 			return ZDH_FAIL;

@@ -150,41 +150,19 @@ static int write_sysfs(const char *path, const char *value)
 	return 0;
 }
 
-static unsigned long long read_hex_file(const char *path)
-{
-	char buf[64] = { 0 };
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = '\0';
-	close(fd);
-	return strtoull(buf, NULL, 16);
-}
-
 /* The memory blocks [first, last] that the device's range covers (kmem aligns inwards). */
 static int device_blocks(long *first, long *last)
 {
-	char path[256];
+	char path[256], buf[64];
 	unsigned long long start, size, bs;
 
 	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/resource", dev_name);
-	start = read_hex_file(path);
+	start = zdh_read_ull(path, 16);
 	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/size", dev_name);
-	{
-		char buf[64] = { 0 };
-		int fd = open(path, O_RDONLY);
-
-		if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0) {
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		size = strtoull(buf, NULL, 0);
-	}
-	bs = read_hex_file("/sys/devices/system/memory/block_size_bytes");
+	if (zdh_read_text(path, buf, sizeof(buf)) != 0)
+		return -1;
+	size = strtoull(buf, NULL, 0);
+	bs = zdh_read_ull("/sys/devices/system/memory/block_size_bytes", 16);
 	if (!start || !size || !bs)
 		return -1;
 	*first = (long)((start + bs - 1) / bs);
@@ -265,6 +243,18 @@ static int sysfs_to_devdax(void)
 /* Where the baseline (RAM before the first online) is kept between the cases. */
 #define STATE_FILE "/tmp/zdh-kmem.state"
 
+/* The baseline 'online' recorded; *total stays -1 when there is none. */
+static void read_baseline(long *total, int *blocks)
+{
+	FILE *f = fopen(STATE_FILE, "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %d", total, blocks) != 2)
+			*total = -1;
+		fclose(f);
+	}
+}
+
 static int online(int record_baseline)
 {
 	const char *args[] = { "reconfigure-device", "--mode=system-ram", dev_name, NULL };
@@ -326,13 +316,8 @@ static int offline(void)
 	long base_total = -1, after;
 	int base_blocks = -1, blocks_after, rc;
 	char drv[256];
-	FILE *f = fopen(STATE_FILE, "r");
 
-	if (f) {
-		if (fscanf(f, "%ld %d", &base_total, &base_blocks) != 2)
-			base_total = -1;
-		fclose(f);
-	}
+	read_baseline(&base_total, &base_blocks);
 	if (use_sysfs) {
 		rc = sysfs_to_devdax();
 		ZDH_CHECK(rc == 0, "taking %s back from system RAM through sysfs failed", dev_name);
@@ -370,13 +355,8 @@ static int case_use_hotplugged_memory(void)
 	{
 		long base_total = -1;
 		int base_blocks = -1;
-		FILE *f = fopen(STATE_FILE, "r");
 
-		if (f) {
-			if (fscanf(f, "%ld %d", &base_total, &base_blocks) != 2)
-				base_total = -1;
-			fclose(f);
-		}
+		read_baseline(&base_total, &base_blocks);
 		ZDH_CHECK(base_total < 0 || meminfo_kb("MemTotal") > base_total,
 			  "no hot-added memory is online (MemTotal %ld kB, before %ld kB)", meminfo_kb("MemTotal"),
 			  base_total);

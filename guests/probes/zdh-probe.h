@@ -32,6 +32,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -111,6 +112,16 @@ __attribute__((format(printf, 1, 2))) static inline int zdh_skip(const char *fmt
 		}                                                            \
 	} while (0)
 
+/* open(); when it fails, a diagnostic says why. */
+static inline int zdh_open(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0)
+		zdh_diag("cannot open %s: %s", path, strerror(errno));
+	return fd;
+}
+
 /* --name VALUE from the command line, or the default. */
 static inline const char *zdh_opt(const char *name, const char *dflt)
 {
@@ -143,38 +154,49 @@ static inline void zdh_sleep_ms(long ms)
 		;
 }
 
+/*
+ * A small file (a sysfs attribute) into buf, NUL-terminated: 0, or -1 when it cannot be
+ * opened or read, or is empty (buf is then "").
+ */
+static inline int zdh_read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	memset(buf, 0, len);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	return n > 0 ? 0 : -1;
+}
+
+/* The number a small file holds (strtoull() in `base`); 0 when it cannot be read. */
+static inline unsigned long long zdh_read_ull(const char *path, int base)
+{
+	char buf[64];
+
+	zdh_read_text(path, buf, sizeof(buf));
+	return strtoull(buf, NULL, base);
+}
+
 /* Prints a file's first lines as diagnostics, e.g. a task's kernel stack. */
 static inline void zdh_diag_file(const char *label, const char *path)
 {
 	char buf[4096];
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
 
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	zdh_diag("%s:\n%s", label, buf);
+	if (zdh_read_text(path, buf, sizeof(buf)) == 0)
+		zdh_diag("%s:\n%s", label, buf);
 }
 
 /* One character: R, S, D, Z, ... of a task; '?' when it cannot be read. */
 static inline char zdh_task_state(const char *stat_path)
 {
 	char buf[512];
-	int fd = open(stat_path, O_RDONLY);
-	ssize_t n;
 	char *p;
 
-	if (fd < 0)
+	if (zdh_read_text(stat_path, buf, sizeof(buf)) != 0)
 		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '?';
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : '?';
 }
@@ -221,6 +243,16 @@ static inline int zdh_wait_child(pid_t pid, double timeout_s, int *status)
 			return 0;
 		zdh_sleep_ms(20);
 	}
+}
+
+/* Joins a thread that must end within timeout_s: 0 when it did, else pthread_timedjoin_np()'s error. */
+static inline int zdh_join_bounded(pthread_t t, double timeout_s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)timeout_s;
+	return pthread_timedjoin_np(t, NULL, &ts);
 }
 
 static inline int zdh_selected(const char *name, const char *only)

@@ -3,24 +3,17 @@ import { join, resolve } from 'node:path';
 import { configError, usageError, ZdhError } from '../errors.ts';
 import type { CellResult, RunSummary } from '../model/result.ts';
 import { interrupted } from '../process/interrupt.ts';
-import { readSummary, SUMMARY_FILE, writeSummary } from '../report/summary-json.ts';
+import { readSummary, writeSummary } from '../report/summary-file.ts';
+import { SUMMARY_FILE } from '../report/summary-json.ts';
 import { lockRunFolder } from '../run/run-folder.ts';
+import { resolveRef, subjectOf } from '../source/git.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { sha256 } from '../util/hash.ts';
 import { holdLock } from '../util/lock.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { type GoodJudgement, judgeBad, judgeGood } from './confirm.ts';
 import type { Verdict } from './exit.ts';
-import {
-  bisectLog,
-  bisectMark,
-  bisectReset,
-  bisectStart,
-  rangeSize,
-  resolveRef,
-  subjectOf,
-  syncClone,
-} from './git.ts';
+import { bisectLog, bisectMark, bisectReset, bisectStart, rangeSize, syncClone } from './git.ts';
 import type { BisectOutput } from './git-output.ts';
 import {
   BISECT_VERSION,
@@ -51,8 +44,6 @@ export interface BisectDeps extends StepDeps {
   writeReports?: (summary: RunSummary, dir: string) => void;
   /** Turns a selection into what the steps build and run (loads the suite). */
   planFor: (sel: Selection) => StepPlan;
-  /** Runs one step (tests replace the build and boot). */
-  runStep?: typeof runStep;
 }
 
 export interface StartRequest {
@@ -287,7 +278,7 @@ async function runStepOf(
 ): Promise<{ record: StepRecord; cells: CellResult[] }> {
   const index = d.r.steps.length + 1;
   const dir = join(d.r.runDir, 'steps', `${String(index).padStart(2, '0')}-${commit.slice(0, 12)}`);
-  const out = await (d.deps.runStep ?? runStep)(
+  const out = await runStep(
     {
       index,
       role,

@@ -1,4 +1,4 @@
-import type { Outcome } from './model.ts';
+import type { BisectOutcome } from './model.ts';
 
 /**
  * Exit codes of `zdh bisect-step` and `zdh bisect`, decided here and nowhere else.
@@ -48,7 +48,7 @@ export const BISECT_EXIT: Record<BisectEnd, number> = {
   interrupted: 130,
 };
 
-export function bisectEnd(outcome: Outcome | null): BisectEnd {
+export function bisectEnd(outcome: BisectOutcome | null): BisectEnd {
   switch (outcome?.kind) {
     case 'found':
       return 'found';
@@ -63,6 +63,6 @@ export function bisectEnd(outcome: Outcome | null): BisectEnd {
   }
 }
 
-export function bisectExitCode(outcome: Outcome | null): number {
+export function bisectExitCode(outcome: BisectOutcome | null): number {
   return BISECT_EXIT[bisectEnd(outcome)];
 }

@@ -2,27 +2,25 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { configError, infraError } from '../errors.ts';
 import { runCapture, runLogged } from '../process/run.ts';
-import { ownGit } from '../source/git.ts';
+import { GIT_ENV, ownGit } from '../source/git.ts';
 import type { Verdict } from './exit.ts';
 import { type BisectOutput, parseBisectOutput } from './git-output.ts';
 
 /**
- * The git edge of bisect. The user's repository is only ever read (rev-parse, log, and
- * as the source of a fetch); `git bisect` runs in zdh's own bare clone under the cache,
+ * The git edge of bisect. The user's repository is only ever read (its refs resolved by
+ * source/git.ts resolveRef, and as the source of a fetch); `git bisect` runs in zdh's own bare clone under the cache,
  * so the user's checkout, index and any bisect they have in progress stay untouched.
  * A bare clone has no work tree: `git bisect` there moves BISECT_HEAD only, and each
  * step's kernel is built from the clone in a build slot (build/slot.ts).
  */
-const ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-
 async function git(args: readonly string[], cwd?: string): Promise<string> {
-  return runCapture('git', args, { env: ENV, ...(cwd ? { cwd } : {}) });
+  return runCapture('git', args, { env: GIT_ENV, ...(cwd ? { cwd } : {}) });
 }
 
 /** Arguments and environment for git in zdh's bare clone, and only there (source/git.ts). */
 function inClone(clone: string): { args: string[]; env: Record<string, string | undefined> } {
   const own = ownGit(clone, { bare: true });
-  return { args: own.args, env: { ...own.env, ...ENV } };
+  return { args: own.args, env: { ...own.env, ...GIT_ENV } };
 }
 
 /** The top of the work tree that `dir` is in (bisect-step's repository). */
@@ -34,27 +32,6 @@ export async function repoTop(dir: string): Promise<string> {
       hint: 'run zdh bisect-step from the kernel checkout that `git bisect` is running in',
     });
   }
-}
-
-/** A ref of the user's repository → commit id and subject (read-only). */
-export async function resolveRef(
-  repo: string,
-  ref: string,
-  flag: string,
-): Promise<{ commit: string; subject: string }> {
-  let commit: string;
-  try {
-    commit = await git(['-C', repo, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
-    throw configError(`${flag} ${ref} is not a commit in ${repo}`, {
-      hint: 'give a branch, tag or commit id that `git rev-parse` knows there',
-    });
-  }
-  return { commit, subject: await subjectOf(repo, commit) };
-}
-
-export async function subjectOf(repo: string, commit: string): Promise<string> {
-  return git(['-C', repo, 'log', '-1', '--format=%s', commit]);
 }
 
 /** Makes (or updates) zdh's bare clone of `repo` and checks it has `commits`. */

@@ -68,7 +68,8 @@ export interface StepRecord {
   tolerated: string[];
 }
 
-export type Outcome =
+/** How a bisection ended (bisect/exit.ts maps it to `zdh bisect`'s exit code). */
+export type BisectOutcome =
   | { kind: 'found'; commit: string; subject: string; evidence: Evidence | null; step: number | null }
   | { kind: 'inconclusive'; candidates: { commit: string; subject: string }[] }
   | { kind: 'not-confirmed'; which: 'good' | 'bad'; reason: string }
@@ -99,7 +100,7 @@ export interface BisectRecord {
   finishedAt: string | null;
   phase: Phase;
   steps: StepRecord[];
-  outcome: Outcome | null;
+  outcome: BisectOutcome | null;
 }
 
 export interface Counts {
@@ -151,7 +152,7 @@ export function bisectReport(r: BisectRecord): BisectReport {
 }
 
 /** The found commit's evidence: from the step that tested it bad. */
-export function foundOutcome(r: BisectRecord, commit: string, subject: string | null): Outcome {
+export function foundOutcome(r: BisectRecord, commit: string, subject: string | null): BisectOutcome {
   const step = r.steps.find((s) => s.commit === commit && s.verdict === 'bad');
   return {
     kind: 'found',

@@ -1,3 +1,4 @@
+import { emptyCell, unbuiltKernel } from '../model/empty-cell.ts';
 import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
 import { finalise, totals } from '../model/status.ts';
 import type { BisectRecord, StepRecord } from './model.ts';
@@ -98,26 +99,20 @@ function buildFailedCell(r: BisectRecord, s: StepRecord): CellResult {
   const name = stepLabel(r, s);
   const machine = r.selection.machines?.[0] ?? 'default';
   return {
-    id: `${name}@${machine}#1`,
-    kernel: {
-      name,
-      release: null,
-      cacheKey: null,
-      source: { kind: 'git', location: r.clone, id: null, ref: s.commit, commit: s.commit },
-      patches: r.selection.patches.map((p) => ({ name: p, sha256: '' })),
-      base: r.selection.base ?? 'tinyconfig',
-      fragments: [],
-      configSha256: null,
-      toolchain: null,
-    },
-    machine: { name: machine, accel: null, accelReason: null, qemuVersion: null, cmdline: [] },
-    repeat: 1,
-    status: 'error',
-    exit: null,
+    ...emptyCell({
+      id: `${name}@${machine}#1`,
+      kernel: unbuiltKernel({
+        name,
+        source: { kind: 'git', location: r.clone, id: null, ref: s.commit, commit: s.commit },
+        patches: r.selection.patches.map((p) => ({ name: p, sha256: '' })),
+        base: r.selection.base ?? 'tinyconfig',
+      }),
+      machine,
+      repeat: 1,
+      status: 'error',
+      dir: s.dir,
+    }),
     error: `kernel build failed at ${s.commit.slice(0, 12)} (${s.subject}): ${s.build.error ?? 'see the build log'}`,
     durationS: s.seconds,
-    workloads: [],
-    findings: [],
-    artifacts: { dir: s.dir, console: null, buildLog: null, manifest: null },
   };
 }

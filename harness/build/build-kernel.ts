@@ -21,10 +21,11 @@ import { resolveGit } from '../source/git.ts';
 import { ensureUnpacked, resolveTarball } from '../source/tarball.ts';
 import { resolveTree } from '../source/tree.ts';
 import type { ResolvedSource } from '../source/types.ts';
-import { sha256, sha256File } from '../util/hash.ts';
+import { sha256 } from '../util/hash.ts';
+import { sha256File } from '../util/hash-file.ts';
 import { withLock } from '../util/lock.ts';
 import { cacheRoot } from '../util/paths.ts';
-import { buildKey, requestKey, slotKey } from './cache-key.ts';
+import { buildKey, patchIdentity, requestKey, slotKey } from './cache-key.ts';
 import { firstCompilerErrors } from './compiler-errors.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { prepareSlot, type Slot, slotFor, slotHead } from './slot.ts';
@@ -78,12 +79,11 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
   const patches = expandPatches(spec.patches);
   const { fragments, merged } = loadFragments(spec, progress);
   const base = existsSync(spec.base) ? `file:${await sha256File(spec.base)}` : spec.base;
-  const useCcache = await hasCcache();
-  const toolchain = await toolchainId();
+  const toolchain = await toolchainId('gcc', cache);
   const fragKeys = fragments.map((f) => ({ layer: f.layer, sha256: f.sha256 }));
   const reqKey = requestKey({
     sourceId: source.id,
-    patchShas: patches.map((p) => p.sha256),
+    patchShas: patches.map(patchIdentity),
     base,
     fragments: fragKeys,
     toolchain,
@@ -109,7 +109,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
     slotKey(
       source.family,
       spec.base,
-      fragments.map((f) => ({ layer: f.layer, sha256: f.name })),
+      fragments.map((f) => ({ layer: f.layer, name: f.name })),
     ),
   );
   const ctx: SlotBuild = {
@@ -124,7 +124,7 @@ export async function buildKernel(spec: KernelSpec, opts: BuildOptions): Promise
     spec,
     merged,
     fragments,
-    useCcache,
+    useCcache: hasCcache(),
     toolchain,
   };
   return withLock(
@@ -195,7 +195,7 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
     const configNotes = notes.length > 0 ? { configNotes: notes } : {};
     const bKey = buildKey({
       sourceId: source.id,
-      patchShas: patches.map((p) => p.sha256),
+      patchShas: patches.map(patchIdentity),
       finalConfig,
       toolchain,
     });

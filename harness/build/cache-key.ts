@@ -9,6 +9,15 @@ import { sha256 } from '../util/hash.ts';
  */
 export const RECIPE = 'zdh-build-v1';
 
+/**
+ * What a patch contributes to a key: its text, and its strip level (`-pN`) when that is not
+ * the usual 1, since the same text applied at another level changes other files (or none).
+ * Keys of -p1 patches are what they were before the level counted.
+ */
+export function patchIdentity(p: { sha256: string; strip: number }): string {
+  return p.strip === 1 ? p.sha256 : `${p.sha256}:p${p.strip}`;
+}
+
 export interface RequestKeyInputs {
   sourceId: string;
   patchShas: readonly string[];
@@ -47,13 +56,17 @@ export function buildKey(i: BuildKeyInputs): string {
   );
 }
 
-/** Slot key: the O= folder for one source family and one configuration (base + fragment identities). */
+/**
+ * Slot key: the O= folder for one source family and one configuration: the base and the
+ * fragments' identities (layer and name, not content: kbuild rebuilds incrementally when
+ * a fragment's content changes).
+ */
 export function slotKey(
   family: string,
   base: string,
-  fragments: readonly { layer: number; sha256: string }[],
+  fragments: readonly { layer: number; name: string }[],
 ): string {
-  return sha256(RECIPE, 'slot', family, base, fragments.map((f) => `${f.layer}:${f.sha256}`).join(','));
+  return sha256(RECIPE, 'slot', family, base, fragments.map((f) => `${f.layer}:${f.name}`).join(','));
 }
 
 /** Drops the comment header (which names the kernel version and date) so equal configs hash equal. */

@@ -21,3 +21,22 @@ export function positiveSeconds(v: string): number {
     throw new InvalidArgumentError(`expected a positive number of seconds, got "${v}"`);
   return n;
 }
+
+/** A whole number, 0 or more (`cache prune --keep`). */
+export function wholeCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, got "${v}"`);
+  return n;
+}
+
+/** A number of days, 0 or more (`cache prune --older-than`). */
+export function days(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of days, got "${v}"`);
+  return n;
+}
+
+/** A repeatable option: each use adds its value to the list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -6,6 +6,7 @@ import { usageError } from '../errors.ts';
 import { extraFragmentNames, LAYER } from '../kconfig/fragments.ts';
 import type { SourceSpec } from '../source/types.ts';
 import { type KernelSpecYaml, loadKernelSpecFile } from '../spec/kernel-spec-file.ts';
+import { collect } from './arg-parsers.ts';
 
 /**
  * The kernel flags every command that builds shares, defined once: `zdh build`, `zdh boot`,
@@ -24,8 +25,6 @@ export interface SourceFlags {
 
 /** The kernel flags are the YAML kernel spec's fields, plus --spec to start from a file. */
 export type KernelFlags = Omit<KernelSpecYaml, 'name'> & { spec?: string };
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** --tarball, --tree, --git, --ref, --base. */
 export function addSourceOptions(cmd: Command): Command {

@@ -1,12 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { formatError, ZdhError } from '../errors.ts';
 import { installInterruptHandlers } from '../process/interrupt.ts';
-import { commands } from './commands/index.ts';
+import { type CommandEntry, commandsFor } from './commands/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { VERSION } from './version.ts';
 
-/** Builds the commander program. Each command's action stores its exit code in `result.code`. */
-export function buildProgram(result: { code: number }): Command {
+/**
+ * Builds the commander program with the given commands (commandsFor: only the one a command
+ * line names). Each command's action stores its exit code in `result.code`.
+ */
+export async function buildProgram(
+  result: { code: number },
+  entries: readonly CommandEntry[],
+): Promise<Command> {
   const program = new Command('zdh')
     .description('zone-device-harness: build, boot and stress ZONE_DEVICE page refcounting in Linux kernels')
     .version(VERSION, '-V, --version')
@@ -14,7 +20,7 @@ export function buildProgram(result: { code: number }): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  for (const register of commands) {
+  for (const register of await Promise.all(entries.map((e) => e.load()))) {
     const cmd = register(program, result);
     cmd.exitOverride().showSuggestionAfterError(true);
   }
@@ -32,7 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   }
   const result = { code: EXIT.pass as number };
-  const program = buildProgram(result);
+  const program = await buildProgram(result, commandsFor(argv));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return result.code;

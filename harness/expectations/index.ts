@@ -1,14 +1,14 @@
 /**
  * The run pipeline's entry to expectations: one workload's cases (in the result model's
- * shape) in, judged cases out. The cell's kernel-log findings are a required input, so
- * that an expectation can never hide a BUG found in the log.
+ * shape) and the expectations files in, judged cases out. The cell's kernel-log findings
+ * are a required input, so that an expectation can never hide a BUG found in the log.
+ * Pure: the files come from the caller (load.ts reads configs/expectations/).
  *
- *   const judged = applyRunExpectations({ workload, cases, kernelRelease, accel, findings });
+ *   const judged = applyRunExpectations({ workload, cases, kernelRelease, accel, findings }, files);
  */
 import { relative } from 'node:path';
 import type { CaseResult, ExpectationFileRef } from '../model/result.ts';
 import { projectRoot } from '../util/paths.ts';
-import { loadExpectations } from './load.ts';
 import {
   type Accel,
   applicableFiles,
@@ -17,11 +17,9 @@ import {
   type FindingRef,
 } from './match.ts';
 
-export { loadExpectations } from './load.ts';
 export type { ExpectationFile, FindingRef, JudgedCase, Judgement } from './match.ts';
 export { applicableFiles, applyExpectations } from './match.ts';
-
-let loaded: ExpectationFile[] | undefined;
+export { parseExpectationFile } from './parse.ts';
 
 export function applyRunExpectations(
   args: {
@@ -32,9 +30,8 @@ export function applyRunExpectations(
     /** The cell's findings, each with the workload (step) it was attributed to. */
     findings: readonly FindingRef[];
   },
-  files?: readonly ExpectationFile[],
+  files: readonly ExpectationFile[],
 ): CaseResult[] {
-  loaded ??= files === undefined ? loadExpectations() : undefined;
   const accel: Accel = args.accel === 'kvm' ? 'kvm' : 'tcg';
   const judged = applyExpectations(
     [
@@ -50,7 +47,7 @@ export function applyRunExpectations(
       },
     ],
     args.findings,
-    files ?? loaded ?? [],
+    files,
     { kernelRelease: args.kernelRelease, accel },
   );
   return args.cases.map((c, i) => {
@@ -60,15 +57,15 @@ export function applyRunExpectations(
   });
 }
 
-/** The expectations files that speak for a kernel release and accelerator, named relative to the checkout. */
+/** The expectations files that speak for a kernel release and accelerator, named relative to the checkout (`root`). */
 export function runExpectationFiles(
   facts: { kernelRelease: string; accel: string },
-  files?: readonly ExpectationFile[],
+  files: readonly ExpectationFile[],
+  root: string = projectRoot,
 ): ExpectationFileRef[] {
-  loaded ??= files === undefined ? loadExpectations() : undefined;
   const accel: Accel = facts.accel === 'kvm' ? 'kvm' : 'tcg';
-  return applicableFiles(files ?? loaded ?? [], { kernelRelease: facts.kernelRelease, accel }).map((f) => ({
+  return applicableFiles(files, { kernelRelease: facts.kernelRelease, accel }).map((f) => ({
     ...f,
-    file: f.file.startsWith(projectRoot) ? relative(projectRoot, f.file) : f.file,
+    file: f.file.startsWith(root) ? relative(root, f.file) : f.file,
   }));
 }

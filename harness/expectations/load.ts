@@ -1,45 +1,33 @@
 /**
- * Reads configs/expectations/*.yaml (schema: configs/schema/expectations.schema.json).
- * A bad regular expression or glob is reported with its file like any other config error.
+ * Reads configs/expectations/*.yaml (schema: configs/schema/expectations.schema.json): the
+ * edge of parse.ts. The expectations are read again on every call (a run keeps what it
+ * read: run/default-plan.ts); only the schema is kept.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configError } from '../errors.ts';
-import { parseYamlText } from '../spec/load-yaml.ts';
 import { configsDir } from '../util/paths.ts';
 import type { ExpectationFile } from './match.ts';
+import { parseExpectationFile } from './parse.ts';
 
 export const EXPECTATIONS_DIR = join(configsDir, 'expectations');
 export const EXPECTATIONS_SCHEMA_FILE = join(configsDir, 'schema', 'expectations.schema.json');
 
-let schemaCache: object | undefined;
-function schema(): object {
-  schemaCache ??= JSON.parse(readFileSync(EXPECTATIONS_SCHEMA_FILE, 'utf8')) as object;
-  return schemaCache;
-}
-
-export function parseExpectationFile(text: string, file: string): ExpectationFile {
-  const doc = parseYamlText<ExpectationFile>(text, file, schema());
-  const problems: string[] = [];
-  for (const [i, e] of doc.expectations.entries()) {
-    if (e.match !== undefined) {
-      try {
-        new RegExp(e.match);
-      } catch (error) {
-        problems.push(
-          `${file}: expectations[${i}].match is not a regular expression: ${(error as Error).message}`,
-        );
-      }
-    }
-  }
-  if (problems.length > 0) throw configError(`${file} is invalid`, { details: problems });
-  return { ...doc, file };
+let schema: object | undefined;
+/**
+ * configs/schema/expectations.schema.json, read once: the YAML loader compiles a schema
+ * once per object and refuses a second object with the same $id.
+ */
+export function loadExpectationsSchema(): object {
+  schema ??= JSON.parse(readFileSync(EXPECTATIONS_SCHEMA_FILE, 'utf8')) as object;
+  return schema;
 }
 
 export function loadExpectations(dir: string = EXPECTATIONS_DIR): ExpectationFile[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort()
-    .map((f) => parseExpectationFile(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+    .sort();
+  if (files.length === 0) return [];
+  const schema = loadExpectationsSchema();
+  return files.map((f) => parseExpectationFile(readFileSync(join(dir, f), 'utf8'), join(dir, f), schema));
 }

@@ -28,7 +28,7 @@ export interface ImageSpec {
   build: Pick<BuildRecord, 'modulesDir' | 'kernelRelease'>;
   /** Host programs to carry; default DEFAULT_TOOLS. */
   tools?: readonly HostTool[];
-  /** Files of later stages (test programs). */
+  /** Files the caller adds: a run cell's workload programs and helper scripts. */
   files?: readonly ImageFile[];
 }
 

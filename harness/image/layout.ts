@@ -1,7 +1,7 @@
 /**
  * What goes where in the guest image, as data: the skeleton, busybox and its applet
  * links, the files under guests/rootfs, the build's modules, host tools with their
- * libraries, and extra files of later stages. Pure: the edge (assemble.ts) gathers the
+ * libraries, and the files the caller adds (workload programs, helper scripts). Pure: the edge (assemble.ts) gathers the
  * inputs and turns host paths into bytes.
  */
 import { posix } from 'node:path';
@@ -12,7 +12,7 @@ export type ImageEntry =
   | { type: 'symlink'; path: string; target: string }
   | { type: 'char'; path: string; major: number; minor: number; mode: number };
 
-/** A file a later stage adds to the image (a test program, a data file). */
+/** A file the caller adds to the image (a workload's program, a helper script). */
 export interface ImageFile {
   /** Absolute path in the guest. */
   guestPath: string;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { GuestImage } from '../image/assemble.ts';
 import { interruptSignal } from '../process/interrupt.ts';
 import { type ManagedProcess, spawnManaged } from '../process/run.ts';
+import { LineSplitter } from '../util/line-splitter.ts';
 import type { AccelChoice } from './accel.ts';
 import {
   type AttemptFiles,
@@ -21,7 +22,7 @@ import {
 } from './attempt-files.ts';
 import { ChannelDecoder, type ChannelEvent } from './channel.ts';
 import { hmmModuleOptions } from './cmdline.ts';
-import { LineSplitter, stampLine } from './console-log.ts';
+import { CONSOLE_LINES, stampLine } from './console-log.ts';
 import type { ExitReason } from './exit-reason.ts';
 import { renderPlan } from './plan.ts';
 import { type Accel, QEMU_BINARY, qemuArgv } from './qemu-args.ts';
@@ -184,14 +185,14 @@ async function boot(a: BootArgs, cleanups: Cleanups): Promise<AttemptResult> {
     progress: (m) => opts.onProgress?.(m),
   });
 
-  // Console: stamp and log each line, feed the supervisor.
-  const splitter = new LineSplitter((line) => {
-    consoleOut.write(stampLine(new Date(), line));
-    const text = line.toString('latin1');
+  // Console: stamp and log each line (its bytes as they came: CONSOLE_LINES is latin1), feed the supervisor.
+  const splitter = new LineSplitter((range, start, end) => {
+    const text = range.slice(start, end);
+    consoleOut.write(stampLine(new Date(), Buffer.from(text, 'latin1')));
     if (text.trim() !== '') lastConsoleLine = text.trim().slice(0, 120);
     if (record.timings.bannerMs === undefined && BANNER_RE.test(text)) record.timings.bannerMs = since();
     loop.dispatch({ type: 'console-line', text });
-  });
+  }, CONSOLE_LINES);
   const input = new ShellInput(() => qemu);
   const channel = listenToChannel(files.results, a.nonce, (ev) => {
     record.record(ev);
@@ -211,7 +212,10 @@ async function boot(a: BootArgs, cleanups: Cleanups): Promise<AttemptResult> {
   opts.onProgress?.(
     `booting ${opts.build.kernelRelease} on '${opts.profile.name}' under ${a.accel.toUpperCase()} (run folder ${runDir})`,
   );
-  qemu = spawnManaged(QEMU_BINARY, a.argv, { cwd: runDir, ...(opts.signal ? { signal: opts.signal } : {}) });
+  qemu = await spawnManaged(QEMU_BINARY, a.argv, {
+    cwd: runDir,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   cleanups.add(() => {
     // Only reached with QEMU alive when something threw in between.
     if (loop.state.phase !== 'exited') qemu?.kill('SIGKILL');
@@ -242,7 +246,7 @@ async function boot(a: BootArgs, cleanups: Cleanups): Promise<AttemptResult> {
 
   const exit = await qemu.exited;
   await stdoutDone;
-  splitter.flush();
+  splitter.end();
   await channel.drained();
   loop.dispatch({
     type: 'qemu-exit',

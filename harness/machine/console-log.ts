@@ -8,6 +8,8 @@
  * NULs, escapes and invalid UTF-8. splitConsoleLine() takes the stamp off again.
  */
 
+import type { LineSplitterOptions } from '../util/line-splitter.ts';
+
 const STAMP_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) /;
 
 export function stampLine(at: Date, line: Uint8Array): Buffer {
@@ -39,40 +41,13 @@ export function lineOrigin(text: string): 'kernel' | 'user' | 'console' {
   return m[1] !== undefined && Number(m[1]) >= 8 ? 'user' : 'kernel';
 }
 
-/** Longest partial line held back before it is written out anyway. */
-const MAX_PARTIAL = 16 * 1024;
-
 /**
- * Splits console bytes into lines. Each complete line goes to `onLine` with the time it
- * was completed; a partial line is held until its newline arrives (or flush()).
+ * How attempt.ts splits the console into lines (util/line-splitter.ts): byte for byte
+ * ('latin1': `Buffer.from(line, 'latin1')` gives the bytes back), a line never cut, but a
+ * partial line of more than 16 KiB written out anyway, its newline being long overdue.
  */
-export class LineSplitter {
-  private partial: Buffer = Buffer.alloc(0);
-  private readonly onLine: (line: Buffer) => void;
-
-  constructor(onLine: (line: Buffer) => void) {
-    this.onLine = onLine;
-  }
-
-  push(chunk: Uint8Array): void {
-    let buf = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : Buffer.from(chunk);
-    for (;;) {
-      const nl = buf.indexOf(0x0a);
-      if (nl < 0) break;
-      let end = nl;
-      while (end > 0 && buf[end - 1] === 0x0d) end--;
-      this.onLine(buf.subarray(0, end));
-      buf = buf.subarray(nl + 1);
-    }
-    if (buf.length > MAX_PARTIAL) {
-      this.onLine(buf);
-      buf = Buffer.alloc(0);
-    }
-    this.partial = buf;
-  }
-
-  flush(): void {
-    if (this.partial.length > 0) this.onLine(this.partial);
-    this.partial = Buffer.alloc(0);
-  }
-}
+export const CONSOLE_LINES: LineSplitterOptions = {
+  encoding: 'latin1',
+  maxLine: 16 * 1024,
+  overlong: 'split',
+};

@@ -1,6 +1,7 @@
 /**
- * How a machine run ended, as data. The CLI maps these to exit codes in one place
- * (cli/commands/boot.ts, via cli/exit-codes.ts); bisect will map them to 0/1/125.
+ * How a machine run ended, as data. `zdh boot` and `zdh shell` map it to an exit code
+ * (cli/exit-codes.ts machineExitCode); a run cell records it (model/result.ts CellExit),
+ * and bisect judges the cell it ends up in (bisect/verdict.ts).
  */
 export type ExitReason =
   /** The guest ran every step and powered off. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
 import { configError } from '../errors.ts';
 import { configsDir } from '../util/paths.ts';
@@ -15,8 +15,14 @@ import { PROFILE_SCHEMA, type RawProfile } from './profile-schema.ts';
 export const machinesDir = join(configsDir, 'machines');
 export const DEFAULT_MACHINE = 'default';
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const validateSchema = ajv.compile<RawProfile>(PROFILE_SCHEMA);
+// Compiled on first use: a start that reads no profile (`zdh build`) pays nothing for it.
+let validateSchema: ValidateFunction<RawProfile> | undefined;
+function profileValidator(): ValidateFunction<RawProfile> {
+  validateSchema ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile<RawProfile>(
+    PROFILE_SCHEMA,
+  );
+  return validateSchema;
+}
 
 export interface PositionedIssue {
   file: string;
@@ -180,8 +186,9 @@ export function parseProfile(
     return { profile: undefined, issues };
   }
   const data: unknown = doc.toJS() ?? {};
-  if (!validateSchema(data)) {
-    for (const e of validateSchema.errors ?? []) {
+  const validate = profileValidator();
+  if (!validate(data)) {
+    for (const e of validate.errors ?? []) {
       const si = schemaIssue(e);
       const pos = positionOf(doc, lc, si.path, si.key);
       issues.push({ file, ...pos, message: si.message, fix: si.fix });

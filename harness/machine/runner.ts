@@ -1,8 +1,9 @@
 /**
- * Runs one machine: the entry point later stages call. Checks the steps, assembles (or
- * finds) the guest image, chooses the accelerator and boots (attempt.ts). KVM is tried
- * first when it is available; a KVM guest that shows no kernel banner in time makes this
- * host remembered as "KVM broken" and the run starts again under TCG.
+ * Runs one machine: what `zdh boot`, `zdh shell` and each cell of a run
+ * (run/execute-cell.ts) call. Checks the steps, assembles (or finds) the guest image,
+ * chooses the accelerator and boots (attempt.ts). KVM is tried first when it is
+ * available; a KVM guest that shows no kernel banner in time makes this host remembered
+ * as "KVM broken" and the run starts again under TCG.
  *
  * Run folder:
  *   console.log          the serial console, host time on each line (console-log.ts)
@@ -45,7 +46,11 @@ export interface RunMachineOptions {
     bannerS?: number;
     initS?: number;
   };
-  /** Files and host programs of later stages to add to the guest image. */
+  /**
+   * What the caller adds to the guest image: files (a run cell's workload programs and
+   * helper scripts, workloads/plan.ts) and host programs (default: image/host-tools.ts
+   * DEFAULT_TOOLS).
+   */
   image?: { files?: readonly ImageFile[]; tools?: readonly HostTool[] };
   cmdlineExtra?: readonly string[];
   onProgress?: (message: string) => void;

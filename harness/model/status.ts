@@ -12,7 +12,7 @@ import type {
 
 /**
  * Verdicts derived from the model, in one place: which cases count as failures, when a
- * cell fails, and what a run's status is. The CLI maps RunStatus to an exit code.
+ * cell fails, and what a run's status is. The CLI maps RunStatus to an exit code (cli/exit-codes.ts).
  */
 export const FAILING_CASES: ReadonlySet<CaseStatus> = new Set(
   (Object.keys(CASE_STATUS) as CaseStatus[]).filter((s) => CASE_STATUS[s].fails),
@@ -81,5 +81,3 @@ export function finalise(
     run: { ...summary.run, status: runStatus(cells, interrupted) },
   };
 }
-
-export const RUN_EXIT_CODE: Record<RunStatus, number> = { passed: 0, failed: 1, error: 2, interrupted: 130 };

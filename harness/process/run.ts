@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { infraError } from '../errors.ts';
 import { siblingModule } from '../util/paths.ts';
 import { interruptSignal } from './interrupt.ts';
@@ -28,6 +28,17 @@ function watchdogPipe(): Writable | undefined {
     (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   }
   return watchdog.stdin ?? undefined;
+}
+
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+/**
+ * execa, loaded with the first subprocess: it is a tenth of a second of module loading that a
+ * start running none (a cache hit of `zdh build`, `--help`) does not pay.
+ */
+async function loadExeca(): Promise<typeof import('execa')['execa']> {
+  execaModule ??= import('execa');
+  return (await execaModule).execa;
 }
 
 /**
@@ -100,6 +111,7 @@ export async function runLogged(
   const started = performance.now();
   const keep = opts.keepLines ?? 200;
   const tail: string[] = [];
+  const execa = await loadExeca();
   const sub = guard(
     execa(file, args, {
       ...groupOptions(opts),
@@ -154,6 +166,7 @@ export async function runCapture(
   args: readonly string[],
   opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): Promise<string> {
+  const execa = await loadExeca();
   const result = await guard(
     execa(file, args, {
       cwd: opts.cwd,
@@ -199,11 +212,12 @@ export interface ManagedExit {
   durationMs: number;
 }
 
-export function spawnManaged(
+export async function spawnManaged(
   file: string,
   args: readonly string[],
   opts: { cwd?: string; env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
-): ManagedProcess {
+): Promise<ManagedProcess> {
+  const execa = await loadExeca();
   const started = performance.now();
   const sub = guard(
     execa(file, args, {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import junitModule, { type Builder, type TestCase, type TestSuite } from 'junit-report-builder';
 import type { CellResult, RunSummary, WorkloadResult } from '../model/result.ts';
 import type { Finding } from '../scan/types.ts';
-import { type ConsoleSlicer, noConsole } from './console-slice.ts';
+import { type ConsoleSlicer, noConsole } from './console-excerpt.ts';
 import { capLines, cleanLine, cleanText } from './text.ts';
 import {
   BOOT,
@@ -34,7 +34,7 @@ import {
 export interface JUnitOptions {
   /** The run folder, absolute: attachments name files under it. */
   runDir: string;
-  /** Reads console slices for system-out (default: none). */
+  /** Console excerpts for system-out, cut from logs the caller read (console-slice.ts; default: none). */
   console?: ConsoleSlicer;
 }
 

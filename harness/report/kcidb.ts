@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { CASE_STATUS, caseLabel, type KcidbStatus } from '../model/labels.ts';
 import type { CellResult, KernelInfo, RunSummary, WorkloadResult } from '../model/result.ts';
 import type { Finding } from '../scan/types.ts';
-import { type ConsoleSlicer, noConsole } from './console-slice.ts';
+import { type ConsoleSlicer, noConsole } from './console-excerpt.ts';
 import { cleanText } from './text.ts';
 import {
   BOOT,
@@ -49,7 +49,7 @@ export const ARCHITECTURE = 'x86_64';
 export interface KcidbOptions {
   /** The CI system's name in KCIDB (`--kcidb-origin`): lower-case letters, digits, `_`. */
   origin?: string;
-  /** Reads console slices for log excerpts (default: none). */
+  /** Console slices for log excerpts, cut from logs the caller read (console-slice.ts; default: none). */
   console?: ConsoleSlicer;
 }
 

@@ -1,28 +1,26 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { configError } from '../errors.ts';
 import { type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
-import { configsDir } from '../util/paths.ts';
 import { upgradeSummaryV1 } from './summary-v1.ts';
 
 /**
- * summary.json: the result model serialised (docs/summary-schema.md). Reading checks the
+ * summary.json: the result model serialised (docs/summary-schema.md). Parsing checks the
  * schema name and version first, so a file from a newer zdh gets a clear message, reads a
- * version 1 file as version 2 (summary-v1.ts), then validates the shape with
- * configs/schema/summary.schema.json.
+ * version 1 file as version 2 (summary-v1.ts), then validates the shape with the schema it
+ * is given (configs/schema/summary.schema.json, which summary-file.ts reads). Pure: the
+ * files are read and written in summary-file.ts.
  */
 
 export const SUMMARY_FILE = 'summary.json';
 
-export const summarySchema: object = JSON.parse(
-  readFileSync(join(configsDir, 'schema', 'summary.schema.json'), 'utf8'),
-) as object;
-
-let validator: ValidateFunction | undefined;
-function validate(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(summarySchema);
+/** Compiled validators by schema object: compiling is slow and one schema serves every read. */
+const validators = new WeakMap<object, ValidateFunction>();
+function validate(value: unknown, schema: object): ErrorObject[] {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validators.set(schema, validator);
+  }
   return validator(value) ? [] : (validator.errors ?? []);
 }
 
@@ -31,7 +29,8 @@ export function serialiseSummary(summary: RunSummary): string {
   return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
-export function parseSummary(text: string, source: string): RunSummary {
+/** Text → RunSummary, checked against `schema` (the summary JSON Schema, as data). */
+export function parseSummary(text: string, source: string, schema: object): RunSummary {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -61,7 +60,7 @@ export function parseSummary(text: string, source: string): RunSummary {
     }
     value = up.summary;
   }
-  const errors = validate(value);
+  const errors = validate(value, schema);
   if (errors.length > 0) {
     throw configError(`${source} does not match the run summary schema (version ${SUMMARY_VERSION})`, {
       details: describe(errors),
@@ -69,34 +68,6 @@ export function parseSummary(text: string, source: string): RunSummary {
     });
   }
   return value as RunSummary;
-}
-
-export function readSummary(file: string): RunSummary {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw configError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        hint: 'a run folder holds summary.json once `zdh run` has started; check the path',
-      },
-    );
-  }
-  return parseSummary(text, file);
-}
-
-/**
- * The summary of a run folder. `run.dir` is set to where the folder is now (it may have
- * been moved or copied since the run), since artifact paths are relative to it.
- */
-export function readRunSummary(runDir: string): RunSummary {
-  const summary = readSummary(join(runDir, SUMMARY_FILE));
-  return { ...summary, run: { ...summary.run, dir: resolve(runDir) } };
-}
-
-export function writeSummary(file: string, summary: RunSummary): void {
-  writeFileAtomic(file, serialiseSummary(summary));
 }
 
 /** Ajv errors as `path: problem` lines; oneOf/anyOf wrappers dropped when more specific ones exist. */

@@ -5,7 +5,7 @@
  */
 import type { StepResult } from '../machine/steps.ts';
 import type { CaseResult, WorkloadResult, WorkloadStatus } from '../model/result.ts';
-import type { Expectations, PlannedWorkload } from './workload-plan.ts';
+import type { CellWorkload, Expectations } from './workload-plan.ts';
 
 export function emptyWorkload(name: string): WorkloadResult {
   return {
@@ -68,7 +68,7 @@ export interface WorkloadFacts {
 
 /** Each planned workload as a result: its steps' cases judged by the expectations. */
 export function workloadResults(
-  workloads: readonly PlannedWorkload[],
+  workloads: readonly CellWorkload[],
   facts: WorkloadFacts,
   expectations: Pick<Expectations, 'judge'>,
 ): WorkloadResult[] {

@@ -1,8 +1,9 @@
-import { applyRunExpectations, runExpectationFiles } from '../expectations/index.ts';
+import { applyRunExpectations, type ExpectationFile, runExpectationFiles } from '../expectations/index.ts';
+import { loadExpectations } from '../expectations/load.ts';
 import type { CaseResult } from '../model/result.ts';
 import { prepareWorkloads } from '../workloads/prepare.ts';
 import { parseWorkloadOutput } from '../workloads/results.ts';
-import type { Expectations, PlanCell, PlannedWorkload } from './workload-plan.ts';
+import type { CellWorkload, Expectations, PlanCell } from './workload-plan.ts';
 
 /**
  * The run pipeline's binding to the workloads layer: declarations from configs/workloads/
@@ -17,7 +18,7 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
     profile,
   );
   const timeouts = new Map(workloads.filter((w) => w.timeout !== undefined).map((w) => [w.name, w.timeout!]));
-  const planned: PlannedWorkload[] = plan.workloads.map((pw) => {
+  const planned: CellWorkload[] = plan.workloads.map((pw) => {
     const override = timeouts.get(pw.name);
     const step = override === undefined ? pw.step : { ...pw.step, timeoutS: override };
     return {
@@ -37,7 +38,7 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
       },
     };
   });
-  const skipped: PlannedWorkload[] = plan.skipped.map((s) => ({
+  const skipped: CellWorkload[] = plan.skipped.map((s) => ({
     name: s.name,
     steps: [],
     skipReason: s.reasons.join('; '),
@@ -48,14 +49,25 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
   // Keep the suite's order.
   const byName = new Map([...planned, ...skipped].map((w) => [w.name, w]));
   return {
-    workloads: workloads.map((w) => byName.get(w.name)).filter((w): w is PlannedWorkload => w !== undefined),
+    workloads: workloads.map((w) => byName.get(w.name)).filter((w): w is CellWorkload => w !== undefined),
     files: plan.files,
     cmdlineExtra: [],
   };
 };
 
-/** Known failures of a kernel/accelerator, from configs/expectations/. */
-export const defaultExpectations: Expectations = {
-  judge: (args) => applyRunExpectations(args),
-  files: (facts) => runExpectationFiles(facts),
-};
+/**
+ * Known failures of a kernel/accelerator, from configs/expectations/ (or what `load` gives).
+ * The files are read when first needed and kept by the value returned: one per run (or
+ * bisect), so a run reads them once and the next run sees edits made in between.
+ */
+export function defaultExpectations(load: () => readonly ExpectationFile[] = loadExpectations): Expectations {
+  let files: readonly ExpectationFile[] | undefined;
+  const loaded = (): readonly ExpectationFile[] => {
+    files ??= load();
+    return files;
+  };
+  return {
+    judge: (args) => applyRunExpectations(args, loaded()),
+    files: (facts) => runExpectationFiles(facts, loaded()),
+  };
+}

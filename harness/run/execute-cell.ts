@@ -6,6 +6,7 @@ import type { AccelRequest } from '../machine/accel.ts';
 import { cellExit } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { runMachine } from '../machine/runner.ts';
+import { emptyCell } from '../model/empty-cell.ts';
 import type { CaseResult, CellResult, KernelInfo, MachineInfo } from '../model/result.ts';
 import { cellStatus } from '../model/status.ts';
 import type { Cell } from '../suite/matrix.ts';
@@ -43,29 +44,19 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
     `${JSON.stringify({ cell: a.cell, profile: a.profile, accel: a.accel }, null, 2)}\n`,
   );
   const rel = (p: string | null): string | null => (p ? relative(a.runDir, p) : null);
-  const base: CellResult = {
+  const empty = emptyCell({
     id: a.cell.id,
     kernel: kernelInfo(a.cell, a.build),
-    machine: {
-      name: a.cell.machine,
-      accel: null,
-      accelReason: null,
-      qemuVersion: a.qemuVersion,
-      cmdline: [],
-    },
+    machine: a.cell.machine,
     repeat: a.cell.repeat,
     status: 'pending',
-    exit: null,
-    error: null,
-    durationS: 0,
+    dir: relative(a.runDir, dir),
+  });
+  const base: CellResult = {
+    ...empty,
+    machine: { ...empty.machine, qemuVersion: a.qemuVersion },
     workloads: a.cell.workloads.map((w) => emptyWorkload(w.name)),
-    findings: [],
-    artifacts: {
-      dir: relative(a.runDir, dir),
-      console: null,
-      buildLog: null,
-      manifest: relative(a.runDir, join(dir, 'cell.json')),
-    },
+    artifacts: { ...empty.artifacts, manifest: relative(a.runDir, join(dir, 'cell.json')) },
   };
   if (!a.build) {
     return finish({ ...base, error: a.buildError ?? 'the kernel was not built' }, started);

@@ -6,11 +6,13 @@ import type { BuildRecord } from '../build/types.ts';
 import type { AccelRequest } from '../machine/accel.ts';
 import { loadProfile } from '../machine/profile.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
+import { emptyCell, unbuiltKernel } from '../model/empty-cell.ts';
 import { type CellResult, type RunSummary, SUMMARY_VERSION } from '../model/result.ts';
 import { finalise, totals } from '../model/status.ts';
 import { interrupted, interruptSignal } from '../process/interrupt.ts';
 import { type Progress, teeProgress } from '../progress/progress.ts';
-import { SUMMARY_FILE, writeSummary } from '../report/summary-json.ts';
+import { writeSummary } from '../report/summary-file.ts';
+import { SUMMARY_FILE } from '../report/summary-json.ts';
 import type { Cell } from '../suite/matrix.ts';
 import { safeFileName } from '../util/file-name.ts';
 import { sha256 } from '../util/hash.ts';
@@ -191,27 +193,17 @@ async function orchestrateIn(a: OrchestrateArgs): Promise<RunSummary> {
 
 function pendingCell(cell: Cell): CellResult {
   const s = cell.kernel.spec.source;
-  return {
+  return emptyCell({
     id: cell.id,
-    kernel: {
+    kernel: unbuiltKernel({
       name: cell.kernel.name,
-      release: null,
-      cacheKey: null,
       source: { kind: s.kind, location: s.kind === 'git' ? s.repo : s.path, id: null },
       patches: cell.kernel.spec.patches.map((p) => ({ name: p, sha256: '' })),
       base: cell.kernel.spec.base,
-      fragments: [],
-      configSha256: null,
-      toolchain: null,
-    },
-    machine: { name: cell.machine, accel: null, accelReason: null, qemuVersion: null, cmdline: [] },
+    }),
+    machine: cell.machine,
     repeat: cell.repeat,
     status: 'pending',
-    exit: null,
-    error: null,
-    durationS: 0,
-    workloads: [],
-    findings: [],
-    artifacts: { dir: '', console: null, buildLog: null, manifest: null },
-  };
+    dir: '',
+  });
 }

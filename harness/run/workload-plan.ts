@@ -8,9 +8,10 @@ import type { WorkloadRef } from '../suite/suite.ts';
 /**
  * What the run pipeline needs from the workloads layer for one cell: the guest steps
  * of each workload, the files they need in the guest image, and how to turn the steps'
- * results into cases.
+ * results into cases. A CellWorkload is one workload of a cell's plan (made from a
+ * workloads/plan.ts ResolvedWorkload, or standing for a skipped one).
  */
-export interface PlannedWorkload {
+export interface CellWorkload {
   name: string;
   steps: StepSpec[];
   /** Set when the workload cannot run on this machine or kernel (its needs are not met). */
@@ -20,7 +21,7 @@ export interface PlannedWorkload {
 }
 
 export interface CellPlan {
-  workloads: PlannedWorkload[];
+  workloads: CellWorkload[];
   files: ImageFile[];
   cmdlineExtra: string[];
 }

@@ -1,96 +1,22 @@
 /**
  * Bytes to clean console lines. A console log is untrusted: it can hold NULs, `\r`,
- * ANSI escapes, invalid UTF-8 and lines of megabytes. This stage turns it into lines of
- * bounded length with the printk prefix (timestamp, PRINTK_CALLER id) split off.
- * Pure: no I/O; the caller feeds chunks in order.
+ * ANSI escapes, invalid UTF-8 and lines of megabytes. util/line-splitter.ts with
+ * SCAN_LINES makes lines of bounded length of it; this stage cleans them and splits the
+ * printk prefix (timestamp, PRINTK_CALLER id) off. Pure: no I/O.
  */
+import type { LineSplitterOptions } from '../util/line-splitter.ts';
 import { stripTerminalCodes } from '../util/terminal-text.ts';
 import type { LogLine } from './types.ts';
 
 /** Longer lines are cut here. printk records are at most 1024 bytes, so nothing kernel is lost. */
 export const MAX_LINE_CHARS = 4096;
 
-/**
- * Receives one line as a range of a larger string (no copy is made for lines that nobody
- * looks at): `text.slice(start, end)` is the line without its `\n` (a trailing `\r` is
- * excluded too). `clean` says the range holds no control characters or escapes, so it
- * needs no cleanLine.
- */
-export type LineSink = (text: string, start: number, end: number, n: number, clean: boolean) => void;
-
-// Control characters, DEL and C1 (ESC included): what cleanLine removes, except `\r`, which
-// serial consoles put before every `\n`. (A negated class of allowed characters is the
-// fastest form of this test.) A lone `\r` inside a line is left to the line's reader.
-const NEEDS_CLEANING = /[^\t\n\r -~\xa0-\uffff]/;
-
-/** Splits a stream of chunks into lines; line numbers count every `\n` in the input. */
-export class LineSplitter {
-  readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  readonly #emit: LineSink;
-  #carry = '';
-  /** The current line passed MAX_LINE_CHARS: drop the rest of it until its `\n`. */
-  #overlong = false;
-  #line = 0;
-
-  constructor(emit: LineSink) {
-    this.#emit = emit;
-  }
-
-  /** Lines emitted so far. */
-  get lines(): number {
-    return this.#line;
-  }
-
-  push(chunk: Uint8Array | string): void {
-    const text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
-    this.#pushText(text);
-  }
-
-  /** Flushes the last line (one without a trailing newline). */
-  end(): void {
-    this.#pushText(this.#decoder.decode());
-    if (this.#carry !== '' || this.#overlong) this.#flushCarry();
-  }
-
-  #pushText(text: string): void {
-    const clean = !NEEDS_CLEANING.test(text);
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl === -1) break;
-      if (this.#carry === '' && !this.#overlong) {
-        let end = nl;
-        if (end > start && text.charCodeAt(end - 1) === 13) end--;
-        if (end - start > MAX_LINE_CHARS) end = start + MAX_LINE_CHARS;
-        this.#emit(text, start, end, ++this.#line, clean);
-      } else {
-        this.#append(text, start, nl);
-        this.#flushCarry();
-      }
-      start = nl + 1;
-    }
-    if (start < text.length) this.#append(text, start, text.length);
-  }
-
-  #append(text: string, from: number, to: number): void {
-    if (this.#overlong) return;
-    const room = MAX_LINE_CHARS - this.#carry.length;
-    if (to - from > room) {
-      this.#carry += text.slice(from, from + room);
-      this.#overlong = true;
-    } else {
-      this.#carry += text.slice(from, to);
-    }
-  }
-
-  #flushCarry(): void {
-    const line = this.#carry;
-    this.#carry = '';
-    this.#overlong = false;
-    // A line that spanned chunks is checked on its own: its pieces' chunks may differ.
-    this.#emit(line, 0, line.length, ++this.#line, false);
-  }
-}
+/** How the scanner splits a log into lines (util/line-splitter.ts): text as UTF-8, long lines cut. */
+export const SCAN_LINES: LineSplitterOptions = {
+  encoding: 'utf-8',
+  maxLine: MAX_LINE_CHARS,
+  overlong: 'cut',
+};
 
 /** A console line for matching: util/terminal-text.ts, the parsers' one strip policy. */
 export const cleanLine = stripTerminalCodes;

@@ -10,9 +10,10 @@
  */
 
 import { MARKER_PREFIX, type StepMarker } from '../steps/markers.ts';
+import { LineSplitter } from '../util/line-splitter.ts';
 import { analyseReport } from './analyse.ts';
 import { StepTracker } from './attribute.ts';
-import { cleanLine, LineSplitter, splitPrefix } from './decode.ts';
+import { cleanLine, SCAN_LINES, splitPrefix } from './decode.ts';
 import { dedupe } from './dedupe.ts';
 import { HEADER_START } from './headers.ts';
 import { DEFAULT_ZONE_DEVICE } from './page-kind.ts';
@@ -70,7 +71,10 @@ export class Scanner {
       (report) => this.#report(report),
       () => this.#steps.current,
     );
-    this.#splitter = new LineSplitter((text, start, end, n, clean) => this.#line(text, start, end, n, clean));
+    this.#splitter = new LineSplitter(
+      (text, start, end, n, clean) => this.#line(text, start, end, n, clean),
+      SCAN_LINES,
+    );
   }
 
   /** Feeds a chunk of the log: bytes (UTF-8, possibly invalid) or text. */

@@ -12,16 +12,8 @@ import type { ResolvedSource } from './types.ts';
 export async function resolveGit(repo: string, ref: string): Promise<ResolvedSource> {
   if (!existsSync(repo)) throw configError(`git repository ${repo} does not exist`);
   const real = realpathSync(repo);
-  let commit: string;
-  try {
-    commit = await runCapture('git', ['-C', real, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
-    throw configError(`${ref} is not a commit in ${real}`, {
-      hint: 'pass a branch, tag or commit id that `git rev-parse` knows',
-    });
-  }
-  const tree = await runCapture('git', ['-C', real, 'rev-parse', `${commit}^{tree}`]);
-  const subject = await runCapture('git', ['-C', real, 'log', '-1', '--format=%s', commit]);
+  const { commit, subject } = await resolveRef(real, ref);
+  const tree = await readGit(real, ['rev-parse', `${commit}^{tree}`]);
   return {
     spec: { kind: 'git', repo: real, ref },
     id: `git-tree:${tree}`,
@@ -29,6 +21,42 @@ export async function resolveGit(repo: string, ref: string): Promise<ResolvedSou
     subject,
     family: `git:${real}`,
   };
+}
+
+/**
+ * How zdh runs git to read a repository: never waiting for a prompt, in the C locale.
+ * (bisect/git.ts runs every git with it.)
+ */
+export const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+
+function readGit(repo: string, args: readonly string[]): Promise<string> {
+  return runCapture('git', ['-C', repo, ...args], { env: GIT_ENV });
+}
+
+/**
+ * A ref of a repository → commit id and subject (read-only): for a git source, for
+ * bisect's --good and --bad, and for bisect-step's HEAD. `flag` (`--good`) names where
+ * the ref came from, in the error.
+ */
+export async function resolveRef(
+  repo: string,
+  ref: string,
+  flag?: string,
+): Promise<{ commit: string; subject: string }> {
+  let commit: string;
+  try {
+    commit = await readGit(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw configError(`${flag === undefined ? '' : `${flag} `}${ref} is not a commit in ${repo}`, {
+      hint: 'give a branch, tag or commit id that `git rev-parse` knows there',
+    });
+  }
+  return { commit, subject: await subjectOf(repo, commit) };
+}
+
+/** A commit's subject line. */
+export function subjectOf(repo: string, commit: string): Promise<string> {
+  return readGit(repo, ['log', '-1', '--format=%s', commit]);
 }
 
 /**

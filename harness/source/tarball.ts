@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import { infraError } from '../errors.ts';
 import { runLogged } from '../process/run.ts';
-import { sha256File, shortKey } from '../util/hash.ts';
+import { shortKey } from '../util/hash.ts';
+import { sha256File } from '../util/hash-file.ts';
 import { withLock } from '../util/lock.ts';
 import type { ResolvedSource } from './types.ts';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+
+/** Hashing data in memory; no file is read here (files: util/hash-file.ts). */
 
 /** sha256 hex of strings or buffers, fed in order with a separator so ['ab','c'] != ['a','bc']. */
 export function sha256(...parts: ReadonlyArray<string | Uint8Array>): string {
@@ -8,13 +9,6 @@ export function sha256(...parts: ReadonlyArray<string | Uint8Array>): string {
     h.update(typeof p === 'string' ? Buffer.from(p, 'utf8') : p);
     h.update('\0');
   }
-  return h.digest('hex');
-}
-
-/** sha256 hex of a file's bytes, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }
 

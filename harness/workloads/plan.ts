@@ -37,7 +37,12 @@ export interface PlanContext {
   helpers?: readonly ImageFile[];
 }
 
-export interface PlannedWorkload {
+/**
+ * A selected workload resolved for one machine and kernel: its parameter values, its one
+ * guest step, and the cases and checks it reports (run/workload-plan.ts CellWorkload is
+ * how a cell's run takes it).
+ */
+export interface ResolvedWorkload {
   name: string;
   /** Declaration file, for messages. */
   file: string | undefined;
@@ -52,7 +57,7 @@ export interface PlannedWorkload {
 }
 
 export interface WorkloadPlan {
-  workloads: PlannedWorkload[];
+  workloads: ResolvedWorkload[];
   /** Workloads whose needs this machine or kernel does not meet, with the reasons. */
   skipped: { name: string; reasons: string[] }[];
   /** The steps, in order, for the machine runner. */
@@ -104,7 +109,7 @@ export function planWorkloads(
   );
   const runNames = new Set(run.map((d) => d.name));
 
-  const workloads: PlannedWorkload[] = [];
+  const workloads: ResolvedWorkload[] = [];
   const files = new Map<string, ImageFile>();
   for (const h of ctx.helpers ?? []) files.set(h.guestPath, h);
   for (const { decl, req } of selected) {

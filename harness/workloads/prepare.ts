@@ -5,18 +5,14 @@
  *   const plan = await prepareWorkloads([{ name: 'hmm-tests' }, { name: 'hmm-stress', params: { duration: 30 } }],
  *                                       build, profile);
  *   runMachine({ build, profile, steps: plan.steps, image: { files: plan.files }, ... })
- *   const outcomes = workloadOutcomes(plan, machineResult);
  */
 import { readFileSync } from 'node:fs';
 import type { BuildRecord } from '../build/types.ts';
-import { describeExit, type ExitReason } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
-import type { StepResult } from '../machine/steps.ts';
 import { loadWorkloads, WORKLOAD_DIRS } from './load.ts';
 import { machineFacts } from './needs.ts';
 import { partitionByNeeds, planWorkloads, type WorkloadPlan, type WorkloadRequest } from './plan.ts';
 import { type BuildProgramsOptions, buildPrograms, helperScripts } from './programs.ts';
-import { parseWorkloadOutput, type WorkloadOutcome } from './results.ts';
 
 export interface PrepareOptions extends BuildProgramsOptions {
   /** Folders of declarations (default: configs/workloads and kselftests). */
@@ -44,25 +40,4 @@ export async function prepareWorkloads(
     opts,
   );
   return planWorkloads(decls, requests, { machine, kconfig, programs, helpers: helperScripts() });
-}
-
-/** One outcome per planned workload, from the machine run's step results. */
-export function workloadOutcomes(
-  plan: Pick<WorkloadPlan, 'workloads'>,
-  run: {
-    steps: readonly Pick<StepResult, 'name' | 'state' | 'status' | 'output' | 'nonce'>[];
-    exitReason?: ExitReason;
-  },
-): WorkloadOutcome[] {
-  const stop = run.exitReason && run.exitReason.kind !== 'done' ? describeExit(run.exitReason) : undefined;
-  return plan.workloads.map((w) => {
-    const s = run.steps.find((x) => x.name === w.name);
-    return parseWorkloadOutput(
-      w,
-      s
-        ? { state: s.state, status: s.status, output: s.output, nonce: s.nonce }
-        : { state: 'not-run', status: undefined, output: '', nonce: '' },
-      stop,
-    );
-  });
 }

@@ -12,7 +12,7 @@
 import type { StepState } from '../machine/steps.ts';
 import { type TapCase, tapCases } from '../tap/cases.ts';
 import { cleanLine, parseTap } from '../tap/parse.ts';
-import type { PlannedWorkload } from './plan.ts';
+import type { ResolvedWorkload } from './plan.ts';
 import { WORKLOAD_MARKER } from './script.ts';
 
 export interface StepOutcome {
@@ -113,21 +113,20 @@ function rcText(rc: string, timeoutS: number | undefined): string {
 const tail = (lines: readonly string[], n = 60): string[] => lines.filter((l) => l.trim() !== '').slice(-n);
 
 export function parseWorkloadOutput(
-  w: Pick<PlannedWorkload, 'name' | 'expectedCases' | 'checks' | 'setupCommands' | 'commandTimeoutS'>,
+  w: Pick<ResolvedWorkload, 'name' | 'expectedCases' | 'checks' | 'setupCommands' | 'commandTimeoutS'>,
   step: StepOutcome,
-  /** Why the machine stopped, when it did (e.g. 'kernel panic: ...'), for missing cases. */
-  machineStop?: string,
 ): WorkloadOutcome {
   const notes: string[] = [];
   const cases: TapCase[] = [];
   const make = makeCase;
+  // Why cases are missing; run/cell-result.ts names the machine's own reason (a hang, a
+  // panic) for the steps a stopped machine never ran.
   const stoppedMachine =
-    machineStop ??
-    (step.state === 'timeout'
+    step.state === 'timeout'
       ? 'the step ran past its time limit'
       : step.state === 'incomplete'
         ? 'the machine stopped while the workload ran'
-        : 'the machine stopped before the workload');
+        : 'the machine stopped before the workload';
   const missingAll = (reason: string): void => {
     const names = w.expectedCases.length > 0 ? w.expectedCases : [w.name];
     for (const n of names) cases.push(make(n, 'missing', reason));

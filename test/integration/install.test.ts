@@ -91,6 +91,7 @@ describe('npm pack, npm install -g, zdh from any folder', () => {
 
   it('installs the compiled harness and the data zdh reads, and nothing test-only', () => {
     for (const f of [
+      'bin/zdh',
       'bin/zdh.js',
       'dist/cli/main.js',
       'dist/process/watchdog.js',

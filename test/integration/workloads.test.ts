@@ -2,60 +2,67 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultKernelSpec } from '../../harness/build/kernel-spec.ts';
 import { resolveBuild } from '../../harness/build/resolve.ts';
 import type { BuildRecord } from '../../harness/build/types.ts';
-import { applyExpectations, type JudgedCase, loadExpectations } from '../../harness/expectations/index.ts';
 import { loadProfile } from '../../harness/machine/profile.ts';
-import { type MachineResult, runMachine } from '../../harness/machine/runner.ts';
-import { scanConsoleLog } from '../../harness/run/scan-console.ts';
-import type { WorkloadRequest } from '../../harness/workloads/plan.ts';
-import { prepareWorkloads, workloadOutcomes } from '../../harness/workloads/prepare.ts';
-import type { WorkloadOutcome } from '../../harness/workloads/results.ts';
+import type { CaseResult, CellResult } from '../../harness/model/result.ts';
+import { defaultExpectations, defaultPlanCell } from '../../harness/run/default-plan.ts';
+import { executeCell } from '../../harness/run/execute-cell.ts';
+import type { WorkloadRef } from '../../harness/suite/suite.ts';
 import { zdh } from '../helpers/zdh.ts';
 
 // Real guests: the default build (Debian's 6.1, built by `zdh build` if not cached) on the
-// default machine under TCG, through the machine runner. Each test boots one VM.
+// default machine under TCG, each test one VM, through what `zdh run` does for a cell
+// (run/execute-cell.ts with the default workload plan and expectations), so the cases and
+// their messages are the ones a run reports.
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'kernel-patches');
 
 interface Run {
-  machine: MachineResult;
-  outcomes: WorkloadOutcome[];
-  judged: JudgedCase[];
+  cell: CellResult;
+  judged: (CaseResult & { workload: string })[];
   findings: { workload: string; title: string }[];
   wallS: number;
 }
 
-async function runWorkloads(build: BuildRecord, requests: WorkloadRequest[]): Promise<Run> {
-  const profile = loadProfile('default');
-  const plan = await prepareWorkloads(requests, build, profile);
-  expect(plan.skipped).toEqual([]);
+async function runWorkloads(build: BuildRecord, workloads: WorkloadRef[]): Promise<Run> {
   const started = performance.now();
-  const machine = await runMachine({
+  const cell = await executeCell({
+    cell: {
+      id: 'default@default#1',
+      // The report's kernel facts come from the build record; the spec only names the base.
+      kernel: { name: 'default', spec: defaultKernelSpec() },
+      machine: 'default',
+      repeat: 1,
+      workloads,
+    },
+    runDir: mkdtempSync(join(tmpdir(), 'zdh-workloads-')),
     build,
-    profile,
-    steps: plan.steps,
-    outDir: mkdtempSync(join(tmpdir(), 'zdh-workloads-')),
+    buildError: undefined,
+    profile: loadProfile('default'),
     accel: 'tcg',
-    image: { files: plan.files },
+    planCell: defaultPlanCell,
+    expectations: defaultExpectations(),
+    qemuVersion: null,
+    signal: new AbortController().signal,
+    onProgress: () => {},
   });
   const wallS = (performance.now() - started) / 1000;
-  const outcomes = workloadOutcomes(plan, machine);
-  const scan = await scanConsoleLog(machine.consoleLog, undefined, machine.markerNonce);
-  const findings = scan.findings.map((f) => ({ workload: f.workload, title: f.title }));
-  const judged = applyExpectations(
-    outcomes.map((o) => ({ workload: o.name, cases: o.cases })),
-    findings,
-    loadExpectations(),
-    { kernelRelease: build.kernelRelease, accel: 'tcg' },
-  ).cases;
+  // No set-up or infrastructure error, and every workload ran here (none left out for its needs).
+  expect(cell.error).toBeNull();
+  expect(cell.workloads.filter((w) => w.cases.some((c) => c.name === 'needs')).map((w) => w.name)).toEqual(
+    [],
+  );
+  const judged = cell.workloads.flatMap((w) => w.cases.map((c) => ({ ...c, workload: w.name })));
+  const findings = cell.findings.map((f) => ({ workload: f.workload, title: f.title }));
   console.log(
-    `${requests.map((r) => r.name).join(', ')}: ${wallS.toFixed(1)} s wall under TCG; ${judged.length} cases; ` +
+    `${workloads.map((r) => r.name).join(', ')}: ${wallS.toFixed(1)} s wall under TCG; ${judged.length} cases; ` +
       `findings: ${findings.map((f) => `${f.workload}: ${f.title}`).join('; ') || 'none'}`,
   );
-  return { machine, outcomes, judged, findings, wallS };
+  return { cell, judged, findings, wallS };
 }
 
-const byName = (r: Run, workload: string, name: string): JudgedCase | undefined =>
+const byName = (r: Run, workload: string, name: string): Run['judged'][number] | undefined =>
   r.judged.find((c) => c.workload === workload && c.name === name);
 
 /** Builds the default kernel with one fixture patch through the CLI (as a user would). */

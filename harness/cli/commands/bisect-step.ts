@@ -1,16 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { planSelection, stepDeps } from '../../bisect/deps.ts';
 import { STEP_EXIT, type StepEnd, stepExitCode } from '../../bisect/exit.ts';
-import { repoTop, resolveRef } from '../../bisect/git.ts';
+import { repoTop } from '../../bisect/git.ts';
 import { renderStep } from '../../bisect/render.ts';
 import { DEFAULT_STEP_SIGNATURE, parseMatch, signatureFromFlags } from '../../bisect/signature.ts';
 import { runStep } from '../../bisect/step.ts';
 import { judgeStep } from '../../bisect/verdict.ts';
 import { formatError } from '../../errors.ts';
+import { qemuVersion } from '../../machine/qemu-version.ts';
 import { interrupted } from '../../process/interrupt.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
+import { resolveRef } from '../../source/git.ts';
 import { cacheRoot } from '../../util/paths.ts';
-import { addSelectionOptions, planFor, type SelectionFlags, selectionFromFlags, stepDeps } from './bisect.ts';
+import { VERSION } from '../version.ts';
+import { addSelectionOptions, type SelectionFlags, selectionFromFlags } from './bisect.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
@@ -118,8 +122,8 @@ async function setUp(flags: SelectionFlags, progress: Progress) {
   const signature = signatureFromFlags(selection.match) ?? DEFAULT_STEP_SIGNATURE;
   const tolerate = selection.ignore.map(parseMatch);
   const repo = await repoTop(process.cwd());
-  const head = await resolveRef(repo, 'HEAD', 'HEAD');
-  const plan = planFor(selection);
-  const deps = await stepDeps(progress);
+  const head = await resolveRef(repo, 'HEAD');
+  const plan = planSelection(selection);
+  const deps = stepDeps({ progress, toolVersion: VERSION, qemuVersion: await qemuVersion() });
   return { selection, plan, signature, tolerate, repo, head, deps };
 }

@@ -1,22 +1,20 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type BisectDeps, resetBisect, resumeBisect, startBisect } from '../../bisect/driver.ts';
+import { planSelection, stepDeps } from '../../bisect/deps.ts';
+import { resetBisect, resumeBisect, startBisect } from '../../bisect/driver.ts';
 import { bisectExitCode } from '../../bisect/exit.ts';
 import { repoTop } from '../../bisect/git.ts';
 import { type BisectRecord, bisectReport, type Selection } from '../../bisect/model.ts';
 import { renderBisect } from '../../bisect/render.ts';
-import { planSteps, type StepPlan } from '../../bisect/selection.ts';
 import { parseMatch } from '../../bisect/signature.ts';
 import { usageError } from '../../errors.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import { qemuVersion } from '../../machine/qemu-version.ts';
-import { createProgress, type Progress } from '../../progress/progress.ts';
-import { writeReports } from '../../report/write-all.ts';
-import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
+import { createProgress } from '../../progress/progress.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
-import { loadSuite, shippedSuites, suiteFromYaml, suitesDir } from '../../suite/suite.ts';
-import { positiveCount } from '../arg-parsers.ts';
+import { shippedSuites } from '../../suite/suite.ts';
+import { collect, positiveCount } from '../arg-parsers.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -36,8 +34,6 @@ export interface SelectionFlags {
   json?: boolean;
   out?: string;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function addSelectionOptions(cmd: Command): Command {
   return cmd
@@ -92,32 +88,6 @@ export function selectionFromFlags(f: SelectionFlags): Selection {
     accel: f.accel ?? 'auto',
     ignore: f.ignore ?? [],
     match: f.match ?? [],
-  };
-}
-
-/** The suite's plan; without a shipped `default` suite, `default` is Debian 6.1 on the default machine. */
-export function planFor(sel: Selection): StepPlan {
-  const builtIn = sel.suite === 'default' && !shippedSuites().includes('default');
-  const suite = builtIn
-    ? suiteFromYaml({ workloads: [] }, join(suitesDir, 'default.yaml'))
-    : loadSuite(sel.suite);
-  return planSteps(suite, sel);
-}
-
-export async function stepDeps(progress: Progress): Promise<BisectDeps> {
-  return {
-    planCell: defaultPlanCell,
-    expectations: defaultExpectations,
-    progress,
-    toolVersion: VERSION,
-    qemuVersion: await qemuVersion(),
-    planFor,
-    writeReports: (summary, dir) => {
-      writeReports(summary, dir);
-    },
-    onSummary: (summary, dir) => {
-      writeReports(summary, dir);
-    },
   };
 }
 
@@ -188,7 +158,10 @@ See docs/bisect.md.`,
             'or discard it with --reset and start again',
           );
         }
-        record = await resumeBisect(repo, await stepDeps(progress));
+        record = await resumeBisect(
+          repo,
+          stepDeps({ progress, toolVersion: VERSION, qemuVersion: await qemuVersion() }),
+        );
       } else {
         if (!flags.good || !flags.bad) {
           throw usageError(
@@ -197,7 +170,7 @@ See docs/bisect.md.`,
           );
         }
         const selection = selectionFromFlags(flags);
-        planFor(selection);
+        planSelection(selection);
         record = await startBisect(
           {
             repo,
@@ -207,7 +180,7 @@ See docs/bisect.md.`,
             runDir: resolve(flags.out ?? defaultRunDir('bisect')),
             command: process.argv.slice(2),
           },
-          await stepDeps(progress),
+          stepDeps({ progress, toolVersion: VERSION, qemuVersion: await qemuVersion() }),
         );
       }
       progress.done();

@@ -5,13 +5,13 @@ import type { KernelSpec } from '../../build/kernel-spec.ts';
 import { resolveBuild } from '../../build/resolve.ts';
 import type { BuildRecord } from '../../build/types.ts';
 import { usageError } from '../../errors.ts';
-import { describeExit, type ExitReason, isKernelFailure } from '../../machine/exit-reason.ts';
+import { describeExit, isKernelFailure } from '../../machine/exit-reason.ts';
 import { loadProfile } from '../../machine/profile.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
 import { type MachineResult, runMachine } from '../../machine/runner.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
 import { positiveSeconds } from '../arg-parsers.ts';
-import { exitCodeFor } from '../exit-codes.ts';
+import { machineExitCode } from '../exit-codes.ts';
 import { addKernelOptions, hasKernelFlags, type KernelFlags, kernelSpecFromFlags } from '../kernel-flags.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -78,20 +78,6 @@ export function machineKernelSpec(flags: MachineFlags): KernelSpec | undefined {
       'give either --kernel or the flags of the kernel to build',
     );
   return kernelSpecFromFlags(flags);
-}
-
-/** How a machine run maps to the process exit code; `guestStatus` is used when the run is done. */
-export function machineExitCode(reason: ExitReason, guestStatus: number | undefined): number {
-  switch (reason.kind) {
-    case 'done':
-      return guestStatus === undefined ? exitCodeFor({ kind: 'fail' }) : guestStatus & 0xff;
-    case 'infrastructure':
-      return exitCodeFor({ kind: 'error', error: 'infrastructure' });
-    case 'interrupted':
-      return exitCodeFor({ kind: 'interrupted' });
-    default:
-      return exitCodeFor({ kind: 'fail' });
-  }
 }
 
 /** The closing message on stderr for anything but a clean finish. */

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { buildKernel } from '../../build/build-kernel.ts';
-import { usageError } from '../../errors.ts';
 import { createProgress } from '../../progress/progress.ts';
+import { positiveCount } from '../arg-parsers.ts';
 import { addKernelOptions, type KernelFlags, kernelSpecFromFlags } from '../kernel-flags.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -13,7 +13,9 @@ export const registerBuild: RegisterCommand = (program, result) => {
     );
   addKernelOptions(cmd)
     .addOption(
-      new Option('-j, --jobs <n>', 'parallel make jobs (default: number of CPUs + 1)').argParser(positiveInt),
+      new Option('-j, --jobs <n>', 'parallel make jobs (default: number of CPUs + 1)').argParser(
+        positiveCount,
+      ),
     )
     .option('--force', 'build again even if the cache has this build')
     .option('--json', 'print one JSON object describing the build on stdout')
@@ -56,9 +58,3 @@ export const registerBuild: RegisterCommand = (program, result) => {
     });
   return cmd;
 };
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw usageError(`expected a positive whole number, got "${v}"`);
-  return n;
-}

@@ -8,10 +8,11 @@ import {
   listBuilds,
   sweepCacheLeftovers,
 } from '../../build/store.ts';
-import { infraError, usageError } from '../../errors.ts';
+import { infraError } from '../../errors.ts';
 import { removeInsideAsync } from '../../util/cleanup.ts';
 import { LockBusyError, withLock } from '../../util/lock.ts';
 import { cacheRoot } from '../../util/paths.ts';
+import { days, wholeCount } from '../arg-parsers.ts';
 import type { RegisterCommand } from './index.ts';
 
 export const registerCache: RegisterCommand = (program, result) => {
@@ -45,14 +46,12 @@ export const registerCache: RegisterCommand = (program, result) => {
     .addOption(
       new Option('--older-than <days>', 'remove builds created more than this many days ago')
         .default(14)
-        .argParser(Number),
+        .argParser(days),
     )
-    .option('--keep <n>', 'always keep the newest N builds', (v) => Number(v), 3)
+    .option('--keep <n>', 'always keep the newest N builds', wholeCount, 3)
     .option('--all', 'remove every build, slot and ccache entry (refused while a kernel build runs)')
     .option('--dry-run', 'say what would be removed')
     .action(async (opts: { olderThan: number; keep: number; all?: boolean; dryRun?: boolean }) => {
-      if (!Number.isFinite(opts.olderThan) || opts.olderThan < 0)
-        throw usageError('--older-than takes a number of days');
       const cache = cacheRoot();
       // --all removes slots, sources and ccache, which a running build uses: it holds every
       // build lock while it works, and refuses if any is held. The default prune removes only

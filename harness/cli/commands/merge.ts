@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { usageError } from '../../errors.ts';
-import { RUN_EXIT_CODE } from '../../model/status.ts';
 import { mergeRuns } from '../../report/merge.ts';
-import { readRunSummary } from '../../report/summary-json.ts';
+import { readRunSummary } from '../../report/summary-file.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write-all.ts';
 import { projectRoot } from '../../util/paths.ts';
+import { RUN_EXIT_CODE } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 import { colour, kcidbOriginOption, runFolder } from './report.ts';
 

@@ -2,11 +2,13 @@ import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Option } from 'commander';
 import { usageError } from '../../errors.ts';
-import { finalise, RUN_EXIT_CODE } from '../../model/status.ts';
+import { finalise } from '../../model/status.ts';
 import { DEFAULT_KCIDB_ORIGIN, validOrigin } from '../../report/kcidb.ts';
-import { readRunSummary, SUMMARY_FILE } from '../../report/summary-json.ts';
+import { readRunSummary } from '../../report/summary-file.ts';
+import { SUMMARY_FILE } from '../../report/summary-json.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write-all.ts';
+import { RUN_EXIT_CODE } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**

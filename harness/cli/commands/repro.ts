@@ -4,16 +4,17 @@ import { usageError } from '../../errors.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
 import { qemuVersion } from '../../machine/qemu-version.ts';
-import { RUN_EXIT_CODE } from '../../model/status.ts';
 import { expandPatches } from '../../patch/expand.ts';
 import { createProgress } from '../../progress/progress.ts';
-import { readSummary } from '../../report/summary-json.ts';
+import { readSummary } from '../../report/summary-file.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { orchestrate } from '../../run/orchestrate.ts';
+import { patchesChanged, reproCell } from '../../run/repro-cell.ts';
 import { cellDirName, defaultRunDir } from '../../run/run-folder.ts';
 import type { Cell } from '../../suite/matrix.ts';
+import { RUN_EXIT_CODE } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -33,15 +34,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
       if (!existsSync(summaryPath))
         throw usageError(`${runDir} has no summary.json`, 'pass a folder written by `zdh run`');
       const summary = readSummary(summaryPath);
-      const chosen = flags.cell
-        ? summary.cells.find((c) => c.id === flags.cell)
-        : (summary.cells.find((c) => c.status === 'failed' || c.status === 'error') ?? summary.cells[0]);
-      if (!chosen) {
-        throw usageError(
-          `no cell ${flags.cell ?? ''} in ${runDir}`,
-          `cells: ${summary.cells.map((c) => c.id).join(', ')}`,
-        );
-      }
+      const chosen = reproCell(summary, flags.cell, runDir);
       const cellFile = join(runDir, 'cells', cellDirName(chosen.id), 'cell.json');
       if (!existsSync(cellFile))
         throw usageError(
@@ -56,7 +49,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
       // The same patches by content, or say what changed.
       const now = expandPatches(saved.cell.kernel.spec.patches).map((p) => p.sha256);
       const then = chosen.kernel.patches.map((p) => p.sha256);
-      if (then.length && then.join() !== now.join())
+      if (patchesChanged(then, now))
         progress.warn('the patch files changed since that run; running with their current content');
       const out = resolve(flags.out ?? defaultRunDir(`repro-${cellDirName(chosen.id)}`));
       const qemu = await qemuVersion();
@@ -69,7 +62,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
         accel: saved.accel,
         shard: null,
         planCell: defaultPlanCell,
-        expectations: defaultExpectations,
+        expectations: defaultExpectations(),
         progress,
         toolVersion: VERSION,
         qemuVersion: qemu,

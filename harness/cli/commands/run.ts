@@ -1,23 +1,20 @@
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { defaultKernelSpec } from '../../build/kernel-spec.ts';
-import { usageError } from '../../errors.ts';
-import { LAYER } from '../../kconfig/fragments.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import { loadProfile } from '../../machine/profile.ts';
 import { qemuVersion } from '../../machine/qemu-version.ts';
-import { RUN_EXIT_CODE } from '../../model/status.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { defaultJobs, orchestrate } from '../../run/orchestrate.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
-import type { SourceSpec } from '../../source/types.ts';
-import { expandMatrix, parseShard, shardCells } from '../../suite/matrix.ts';
-import { loadSuite, type Suite, shippedSuites } from '../../suite/suite.ts';
-import { positiveCount } from '../arg-parsers.ts';
-import { addSourceOptions, applySourceFlags, type SourceFlags, sourceFromFlags } from '../kernel-flags.ts';
+import { planRun } from '../../run/run-plan.ts';
+import type { SuiteNarrowing } from '../../suite/narrow.ts';
+import { loadSuite, shippedSuites } from '../../suite/suite.ts';
+import { collect, positiveCount } from '../arg-parsers.ts';
+import { RUN_EXIT_CODE } from '../exit-codes.ts';
+import { addSourceOptions, baseFromFlag, type SourceFlags, sourceFromFlags } from '../kernel-flags.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 import { kcidbOriginOption } from './report.ts';
@@ -36,8 +33,6 @@ interface RunFlags extends SourceFlags {
   json?: boolean;
   kcidbOrigin: string;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export const registerRun: RegisterCommand = (program, result) => {
   const cmd = program
@@ -73,12 +68,11 @@ export const registerRun: RegisterCommand = (program, result) => {
     .addOption(kcidbOriginOption())
     .action(async (flags: RunFlags) => {
       const progress = createProgress();
-      const suite = narrow(loadSuite(flags.suite), flags);
-      const cells = expandMatrix(suite);
-      const shard = flags.shard ? parseShard(flags.shard) : null;
-      const mine = shard ? shardCells(cells, shard) : cells;
-      if (mine.length === 0)
-        throw usageError(`shard ${flags.shard} of suite ${suite.name} has no cells`, 'use fewer shards');
+      const { suite, cells, mine, shard } = planRun(
+        loadSuite(flags.suite),
+        narrowingFromFlags(flags),
+        flags.shard,
+      );
       const runDir = resolve(flags.out ?? defaultRunDir(suite.name));
       const guestMem = loadProfile(suite.machines[0]).memory;
       const jobs = flags.jobs ?? defaultJobs(guestMem);
@@ -95,7 +89,7 @@ export const registerRun: RegisterCommand = (program, result) => {
         accel: flags.accel,
         shard,
         planCell: defaultPlanCell,
-        expectations: defaultExpectations,
+        expectations: defaultExpectations(),
         progress,
         toolVersion: VERSION,
         qemuVersion: qemu,
@@ -113,59 +107,17 @@ export const registerRun: RegisterCommand = (program, result) => {
   return cmd;
 };
 
-/**
- * Command-line narrowing and extension of a suite, without editing it. A source flag
- * (--tarball, --tree, --git) replaces the suite's kernels with that one kernel, on the
- * default configuration; the matrix's machines, workloads and repeats stay.
- */
-export function narrow(
-  suite: Suite,
+/** The narrowing flags parsed: paths made absolute, --base a make target or an absolute path. */
+export function narrowingFromFlags(
   f: Pick<RunFlags, 'workload' | 'machine' | 'patches' | 'config' | 'repeat'> & SourceFlags,
-): Suite {
-  const source = sourceFromFlags(f);
-  const kernels = source
-    ? [{ name: kernelNameFor(source), spec: applySourceFlags(defaultKernelSpec(), f) }]
-    : suite.kernels.map((k) => ({ ...k, spec: applySourceFlags(k.spec, f) }));
-  const name = kernels[0]?.name;
+): SuiteNarrowing {
   return {
-    ...suite,
-    // The one kernel runs on every machine any of the suite's kernels was included on; an
-    // exclude that named one of the suite's kernels does not apply to it.
-    matrix: source
-      ? {
-          include: suite.matrix.include
-            ? suite.matrix.include.map((p) => (p.kernel === undefined ? p : { ...p, kernel: name }))
-            : null,
-          exclude: suite.matrix.exclude.filter((p) => p.kernel === undefined),
-        }
-      : suite.matrix,
-    kernels: kernels.map((k) => ({
-      ...k,
-      spec: {
-        ...k.spec,
-        patches: [...k.spec.patches, ...(f.patches ?? []).map((p) => resolve(p))],
-        fragments: [
-          ...k.spec.fragments,
-          ...(f.config ?? []).map((ref) => ({ ref, layer: LAYER.commandLine })),
-        ],
-      },
-    })),
-    machines: f.machine ?? suite.machines,
-    workloads: f.workload
-      ? f.workload.map((name) => suite.workloads.find((w) => w.name === name) ?? { name })
-      : suite.workloads,
-    repeats: f.repeat ?? suite.repeats,
+    source: sourceFromFlags(f) ?? null,
+    base: f.base === undefined ? null : baseFromFlag(f.base),
+    patches: (f.patches ?? []).map((p) => resolve(p)),
+    config: f.config ?? [],
+    machines: f.machine ?? null,
+    workloads: f.workload ?? null,
+    repeat: f.repeat ?? null,
   };
-}
-
-/** A short name for a kernel from the command line: the tarball's, tree's or repository's name (and the ref). */
-export function kernelNameFor(source: SourceSpec): string {
-  switch (source.kind) {
-    case 'tarball':
-      return basename(source.path).replace(/\.tar(\.\w+)?$|\.tgz$/, '');
-    case 'tree':
-      return basename(source.path);
-    case 'git':
-      return `${basename(source.repo)}@${source.ref}`;
-  }
 }

@@ -1,14 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { runMachine } from '../../machine/runner.ts';
 import { createProgress } from '../../progress/progress.ts';
-import {
-  addMachineOptions,
-  defaultRunDir,
-  type MachineFlags,
-  machineExitCode,
-  prepareMachine,
-  reportEnd,
-} from './boot.ts';
+import { machineExitCode } from '../exit-codes.ts';
+import { addMachineOptions, defaultRunDir, type MachineFlags, prepareMachine, reportEnd } from './boot.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Ctrl-] leaves the shell at once (the guest is killed), as in telnet. */

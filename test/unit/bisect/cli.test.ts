@@ -82,14 +82,3 @@ describe('zdh bisect-step never exits 1–127 for a broken set-up', { timeout: 6
     expect(outside.stderr).toMatch(/is not inside a git work tree/);
   });
 });
-
-describe('planFor', () => {
-  it('works without a suite file: Debian 6.1 on the default machine, narrowed to --workload', async () => {
-    const { planFor } = await import('../../../harness/cli/commands/bisect.ts');
-    const p = planFor(selectionFromFlags({ workload: ['hmm-stress'], patches: ['x.patch'] }));
-    expect(p.workloads.map((w) => w.name)).toEqual(['hmm-stress']);
-    expect(p.machines.length).toBeGreaterThan(0);
-    expect(p.spec.patches).toContain(resolve('x.patch'));
-    expect(p.spec.source.kind).toBe('tarball');
-  });
-});

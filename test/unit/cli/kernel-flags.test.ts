@@ -7,7 +7,7 @@ import { defaultKernelSpec } from '../../../harness/build/kernel-spec.ts';
 import { machineKernelSpec } from '../../../harness/cli/commands/boot.ts';
 // The command list first: run.ts and main.ts import each other.
 import { commands } from '../../../harness/cli/commands/index.ts';
-import { kernelNameFor, narrow } from '../../../harness/cli/commands/run.ts';
+import { narrowingFromFlags } from '../../../harness/cli/commands/run.ts';
 import {
   addKernelOptions,
   addSourceOptions,
@@ -18,6 +18,7 @@ import { buildProgram, main } from '../../../harness/cli/main.ts';
 import { ZdhError } from '../../../harness/errors.ts';
 import { LAYER } from '../../../harness/kconfig/fragments.ts';
 import { expandMatrix } from '../../../harness/suite/matrix.ts';
+import { narrowSuite } from '../../../harness/suite/narrow.ts';
 import { loadSuite, type Suite } from '../../../harness/suite/suite.ts';
 
 /** Parses argv with the shared kernel options on a bare command and returns what commander made of them. */
@@ -71,9 +72,9 @@ describe('the shared kernel flags', () => {
     expect(usage({ tree: 'a', tarball: 'b' })).toMatch(/^usage: give only one of/);
   });
 
-  it('are the same options on build, boot, shell and (the source ones) run', () => {
+  it('are the same options on build, boot, shell and (the source ones) run', async () => {
     expect(commands.length).toBeGreaterThan(4);
-    const program = buildProgram({ code: 0 });
+    const program = await buildProgram({ code: 0 }, commands);
     const longs = (name: string) =>
       program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
     const source = new Command('x');
@@ -131,6 +132,9 @@ describe('exit status 2 for a usage error, before anything is built', () => {
 
 describe('zdh run with a source flag', () => {
   const nightly = (): Suite => loadSuite('nightly');
+  /** The suite as `zdh run` narrows it for these flags. */
+  const narrow = (suite: Suite, f: Parameters<typeof narrowingFromFlags>[0]): Suite =>
+    narrowSuite(suite, narrowingFromFlags(f));
 
   it('replaces the suite`s kernels with that one kernel in every cell; machines, workloads and repeats stay', () => {
     const suite = nightly();
@@ -185,12 +189,43 @@ describe('zdh run with a source flag', () => {
     });
     expect(expandMatrix(narrowed).map((c) => c.id)).toEqual(['linux@HEAD@big#1']);
   });
+});
 
-  it('names kernels from the command line after their source', () => {
-    expect(kernelNameFor({ kind: 'tarball', path: '/usr/src/linux-source-6.12.tar.xz' })).toBe(
-      'linux-source-6.12',
-    );
-    expect(kernelNameFor({ kind: 'tree', path: '/home/dev/linux-next' })).toBe('linux-next');
-    expect(kernelNameFor({ kind: 'git', repo: '/src/linux', ref: 'v6.12' })).toBe('linux@v6.12');
+describe('zdh run: the narrowing flags parsed', () => {
+  it('makes paths absolute, keeps names, and leaves out what was not given', () => {
+    expect(narrowingFromFlags({})).toEqual({
+      source: null,
+      base: null,
+      patches: [],
+      config: [],
+      machines: null,
+      workloads: null,
+      repeat: null,
+    });
+    expect(
+      narrowingFromFlags({
+        tree: 'linux',
+        base: 'defconfig',
+        patches: ['b.patch', 'a.patch'],
+        config: ['kasan', 'x/y.config'],
+        machine: ['big'],
+        workload: ['hmm-tests'],
+        repeat: 3,
+      }),
+    ).toEqual({
+      source: { kind: 'tree', path: resolve('linux') },
+      base: 'defconfig',
+      patches: [resolve('b.patch'), resolve('a.patch')],
+      config: ['kasan', 'x/y.config'],
+      machines: ['big'],
+      workloads: ['hmm-tests'],
+      repeat: 3,
+    });
+    expect(narrowingFromFlags({ base: 'my/.config' }).base).toBe(resolve('my/.config'));
+  });
+
+  it('refuses conflicting source flags as usage errors', () => {
+    expect(() => narrowingFromFlags({ git: '/src/linux' })).toThrow(/--git needs --ref/);
+    expect(() => narrowingFromFlags({ tree: 'a', tarball: 'b' })).toThrow(/give only one of/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { machineExitCode } from '../../../harness/cli/commands/boot.ts';
+import { machineExitCode } from '../../../harness/cli/exit-codes.ts';
 import { describeExit, type ExitReason } from '../../../harness/machine/exit-reason.ts';
 
 describe('zdh boot exit status', () => {

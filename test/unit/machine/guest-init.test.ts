@@ -1,35 +1,279 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join, relative } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { GUEST_ROOTFS } from '../../../harness/image/assemble.ts';
-import { ChannelDecoder } from '../../../harness/machine/channel.ts';
-import { renderStepScript } from '../../../harness/machine/plan.ts';
-import { beginMarker, endMarker, markerOf } from '../../../harness/steps/markers.ts';
+import { ChannelDecoder, type ChannelEvent } from '../../../harness/machine/channel.ts';
+import { type GuestPlan, renderPlan, renderStepScript } from '../../../harness/machine/plan.ts';
+import { markerOf } from '../../../harness/steps/markers.ts';
 import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
 import { renderWorkloadScript } from '../../../harness/workloads/script.ts';
 
 const init = join(GUEST_ROOTFS, 'init');
 const text = readFileSync(init, 'utf8');
 
+/**
+ * /init as the host can run it (busybox sh, not root, no devices), changed only where a
+ * guest's devices and privileges are needed:
+ *  - every absolute path of the guest (/dev, /etc, /proc, /run, /sys, /zdh, /bin/busybox)
+ *    lives under $ROOT: files stand in for /proc and for the ttys and /dev/kmsg;
+ *  - a write to a device appends (`>` on a file would truncate; on a tty it does not);
+ *  - mount, stty, sync, cttyhack and poweroff are shell functions that log to $ROOT/events
+ *    (busybox runs its own applets whatever PATH says); poweroff kills the process group,
+ *    which is how the VM ends. The interactive shell's cttyhack is called directly, not
+ *    through setsid (which would run the real applet, and a shell on the host's terminal).
+ */
+function hostInit(initText: string): string {
+  expect(initText).toContain('setsid cttyhack sh');
+  const body = initText
+    .replace('setsid cttyhack sh', 'cttyhack sh')
+    .replace(/(?<![>&\d])> (?="\$RES"|\/dev\/(?!null\b))/g, '>> ')
+    .replace(/(?<=[\s"'=<>(])\/(?=(?:dev|etc|proc|run|sys|zdh)\/|bin\/busybox\b)/g, '$ROOT/');
+  const fakes = [
+    'log() { echo "$*" >> "$ROOT/events"; }',
+    'mount() { log mount "$@"; }',
+    'stty() { log stty "$@"; return "$FAKE_STTY_STATUS"; }',
+    'sync() { log sync; }',
+    'cttyhack() { log cttyhack "$@"; }',
+    'poweroff() { log poweroff "$@"; kill -KILL 0; }',
+  ];
+  const [shebang, ...rest] = body.split('\n');
+  return [shebang, ...fakes, ...rest].join('\n');
+}
+
+interface Boot {
+  root: string;
+  /** What /init wrote to the results channel (ttyS1), decoded; consecutive output joined. */
+  frames: (
+    | Exclude<ChannelEvent, { kind: 'output' | 'alive' | 'blocked' }>
+    | { kind: 'output'; index: number; text: string }
+  )[];
+  kmsg: string[];
+  console: string;
+  events: string[];
+}
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+function decode(nonce: string, bytes: Buffer): Boot['frames'] {
+  const out: Boot['frames'] = [];
+  for (const e of new ChannelDecoder(nonce).push(bytes)) {
+    const prev = out.at(-1);
+    // A heartbeat comes every 5 s, on a slow host in the middle of a test: the heartbeat tests above cover it.
+    if (e.kind === 'alive' || e.kind === 'blocked') continue;
+    if (e.kind !== 'output') out.push(e);
+    else if (prev?.kind === 'output' && prev.index === e.index) prev.text += e.data.toString();
+    else out.push({ kind: 'output', index: e.index, text: e.data.toString() });
+  }
+  return out;
+}
+
+/** Runs the whole /init with the plan's files in place, as the guest would, until it powers off. */
+function boot(
+  plan: GuestPlan,
+  opts: { hungTaskDetector?: boolean; resultsChannel?: boolean; planVars?: string } = {},
+): Boot {
+  const root = mkdtempSync(join(tmpdir(), 'zdh-init-'));
+  roots.push(root);
+  const file = (path: string, data: string | Uint8Array, mode = 0o644): void => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), data, { mode });
+  };
+  file('proc/uptime', '12.34 20.00\n');
+  file('proc/sys/kernel/osrelease', '6.1.0-zdh\n');
+  file('proc/sys/kernel/hostname', '(none)\n');
+  file('proc/sys/vm/nr_hugepages', '0\n');
+  if (opts.hungTaskDetector !== false) file('proc/sys/kernel/hung_task_timeout_secs', '120\n');
+  for (const d of ['dev/ttyS1', 'dev/kmsg', 'dev/console', 'events']) file(d, '');
+  symlinkSync('/dev/null', join(root, 'dev', 'null'));
+  mkdirSync(join(root, 'run'));
+  // `/bin/busybox mount ...`, the first command: logged, not run.
+  file('bin/busybox', '#!/bin/sh\necho "busybox $*" >> "$ROOT/events"\n', 0o755);
+  for (const e of renderPlan(plan)) if (e.type === 'file') file(e.path, e.data, e.mode);
+  if (opts.planVars) appendFileSync(join(root, 'zdh', 'plan.sh'), opts.planVars);
+  // In a session and process group of its own (setsid: the spawned process is no group
+  // leader, so it keeps its pid), which the fake poweroff kills, the heartbeat loop too.
+  const r = spawnSync('setsid', ['-w', 'busybox', 'sh', '-c', hostInit(text)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+      ROOT: root,
+      FAKE_STTY_STATUS: opts.resultsChannel === false ? '1' : '0',
+    },
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+    encoding: 'utf8',
+  });
+  try {
+    process.kill(-r.pid!, 'SIGKILL');
+  } catch {
+    // the group is gone, as it should be
+  }
+  const events = readFileSync(join(root, 'events'), 'utf8').trimEnd().split('\n');
+  expect(events.at(-1), r.stderr).toBe('poweroff -f');
+  return {
+    root,
+    frames: decode(plan.nonce, readFileSync(join(root, 'dev', 'ttyS1'))),
+    kmsg: readFileSync(join(root, 'dev', 'kmsg'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter(Boolean),
+    console: readFileSync(join(root, 'dev', 'console'), 'utf8'),
+    events,
+  };
+}
+
+const plan = (over: Partial<GuestPlan> = {}): GuestPlan => ({
+  nonce: 'resultsN0nce',
+  markerNonce: 'kmsgN0nce',
+  mode: 'steps',
+  steps: [],
+  hugepages: 0,
+  hungTaskTimeoutS: 5,
+  modprobeOptions: [],
+  env: {},
+  ...over,
+});
+const read = (b: Boot, path: string): string => readFileSync(join(b.root, path), 'utf8').trim();
+
+describe('guest /init, run whole', () => {
+  it('frames each step between begin and end with its status, marks it in the kernel log, then powers off', () => {
+    const p = plan({
+      steps: [
+        { name: 'first', script: `printf 'hello\\n'; printf '%s' "$ZDH_SPM_DEV0"`, timeoutS: 30 },
+        { name: 'second', argv: ['/bin/sh', '-c', 'echo oops >&2; exit 3'], timeoutS: 30, cwd: '/tmp' },
+      ],
+      hugepages: 8,
+      hungTaskTimeoutS: 7,
+      env: { ZDH_SPM_DEV0: '0x40000000' },
+    });
+    const b = boot(p);
+    expect(b.frames).toEqual([
+      { kind: 'ready', release: '6.1.0-zdh', uptime: 12.34 },
+      { kind: 'begin', index: 0, name: 'first', uptime: 12.34 },
+      { kind: 'output', index: 0, text: 'hello\n0x40000000' },
+      { kind: 'end', index: 0, name: 'first', status: 0, timedOut: false, uptime: 12.34 },
+      { kind: 'begin', index: 1, name: 'second', uptime: 12.34 },
+      { kind: 'output', index: 1, text: 'oops\n' },
+      { kind: 'end', index: 1, name: 'second', status: 3, timedOut: false, uptime: 12.34 },
+      { kind: 'done', uptime: 12.34 },
+    ]);
+    // The kernel log gets the markers with their own nonce, never the results channel's.
+    expect(b.kmsg.map((l) => markerOf(l, p.markerNonce))).toEqual([
+      { kind: 'begin', step: 'first', nonce: p.markerNonce },
+      { kind: 'end', step: 'first', status: 0, nonce: p.markerNonce },
+      { kind: 'begin', step: 'second', nonce: p.markerNonce },
+      { kind: 'end', step: 'second', status: 3, nonce: p.markerNonce },
+    ]);
+    expect(b.kmsg.join('\n')).not.toContain(p.nonce);
+    // The machine set-up from the plan, and the file systems of the image's own fstabs.
+    expect([read(b, 'proc/sys/vm/nr_hugepages'), read(b, 'proc/sys/kernel/hung_task_timeout_secs')]).toEqual([
+      '8',
+      '7',
+    ]);
+    expect(read(b, 'proc/sys/kernel/hostname')).toBe('zdh');
+    const fstabs = b.events.flatMap((e) => /^(?:busybox )?mount -a -T (\S+)/.exec(e)?.[1] ?? []);
+    expect(fstabs.map((f) => relative(b.root, f)).sort()).toEqual([
+      'etc/zdh/fstab.boot',
+      'etc/zdh/fstab.extra',
+    ]);
+    for (const f of fstabs) expect(existsSync(join(GUEST_ROOTFS, relative(b.root, f)))).toBe(true);
+    expect(b.events).toContain('sync');
+  });
+
+  it('says on the results channel that the kernel has no hung-task detector', () => {
+    const b = boot(plan(), { hungTaskDetector: false });
+    expect(b.frames).toEqual([
+      { kind: 'note', text: 'no hung task detector (CONFIG_DETECT_HUNG_TASK)' },
+      { kind: 'ready', release: '6.1.0-zdh', uptime: 12.34 },
+      { kind: 'done', uptime: 12.34 },
+    ]);
+  });
+
+  it('without a results channel, says so and frames on the console instead', () => {
+    const b = boot(plan({ steps: [{ name: 'only', script: 'echo hi', timeoutS: 30 }] }), {
+      resultsChannel: false,
+    });
+    expect(readFileSync(join(b.root, 'dev', 'ttyS1'), 'utf8')).toBe('');
+    expect(b.console).toMatch(/^zdh init: no results channel on \S*\/dev\/ttyS1\n/);
+    expect(decode('resultsN0nce', Buffer.from(b.console)).map((f) => f.kind)).toEqual([
+      'noise',
+      'ready',
+      'begin',
+      'output',
+      'end',
+      'done',
+    ]);
+  });
+
+  it('in shell mode, runs the steps, then a login shell on the console at the terminal size, then powers off', () => {
+    const b = boot(
+      plan({
+        mode: 'shell',
+        terminal: { rows: 40, cols: 120 },
+        steps: [{ name: 's', script: 'true', timeoutS: 30 }],
+      }),
+    );
+    expect(b.frames.map((f) => f.kind)).toEqual(['ready', 'begin', 'end', 'shell', 'done']);
+    expect(b.events).toContain('stty rows 40 cols 120');
+    expect(b.events.indexOf('cttyhack sh -l')).toBeGreaterThan(-1);
+    expect(b.console).toMatch(/interactive shell/);
+  });
+
+  it('kills a step at its deadline with everything it started, and its end frame says it timed out', () => {
+    const p = plan({
+      steps: [
+        {
+          name: 'stuck',
+          script: 'echo $$ > "$ROOT/step"; sleep 60 & echo $! > "$ROOT/child"; sleep 60',
+          timeoutS: 30,
+          onTimeout: 'continue',
+        },
+      ],
+    });
+    // The plan's deadline is the step's time limit plus a grace; here 1 s.
+    const b = boot(p, { planVars: 'ZDH_STEP_0_DEADLINE=1\n' });
+    expect(b.frames.find((f) => f.kind === 'end')).toEqual({
+      kind: 'end',
+      index: 0,
+      name: 'stuck',
+      status: 128 + 9,
+      timedOut: true,
+      uptime: 12.34,
+    });
+    const child = Number(read(b, 'child'));
+    const stat = `/proc/${child}/stat`;
+    const state = existsSync(stat)
+      ? readFileSync(stat, 'utf8')
+          .replace(/^.*\) /, '')
+          .charAt(0)
+      : 'gone';
+    try {
+      // Whatever survived, gone before anything is asserted (the step's session is its pid).
+      process.kill(-Number(read(b, 'step')), 'SIGKILL');
+    } catch {
+      // nothing left, as it should be
+    }
+    expect(state).toMatch(/^(gone|Z|X)$/);
+  });
+});
+
 describe('guest /init', () => {
   it('is valid sh', () => {
     expect(() => execFileSync('/bin/sh', ['-n', init])).not.toThrow();
-  });
-
-  it('writes the step markers of steps/markers.ts to /dev/kmsg', () => {
-    // The markers with the shell's own variables in place of a name, a status and the nonce.
-    expect(text).toContain(`echo "${beginMarker('$name', '$ZDH_MARKER_NONCE')}" > /dev/kmsg`);
-    expect(text).toContain(
-      `echo "${endMarker('$name', 0, '$ZDH_MARKER_NONCE').replace('status=0', 'status=$status')}" > /dev/kmsg`,
-    );
-  });
-
-  it('frames results the way channel.ts decodes them', () => {
-    expect(text).toContain(`printf '@zdh:%s %s\\n' "$ZDH_NONCE" "$*"`);
-    expect(text).toContain(`printf '\\n@zdh:%s end %s %s %s %s %s\\n'`);
-    for (const verb of ['ready', 'begin', 'shell', 'done', 'note']) expect(text).toContain(`frame ${verb} `);
   });
 
   it('sends a heartbeat that channel.ts cuts out of step output (run by busybox sh, as in the guest)', () => {

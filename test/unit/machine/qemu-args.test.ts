@@ -1,8 +1,12 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GUEST_ROOTFS } from '../../../harness/image/assemble.ts';
 import { hmmModuleOptions, kernelCmdline } from '../../../harness/machine/cmdline.ts';
-import { parseProfile } from '../../../harness/machine/profile.ts';
-import type { MachineProfile } from '../../../harness/machine/profile-rules.ts';
+import { listProfiles, loadProfile, parseProfile } from '../../../harness/machine/profile.ts';
+import { HMM_CHUNK, type MachineProfile } from '../../../harness/machine/profile-rules.ts';
 import { type QemuPaths, qemuArgv, qemuEscape } from '../../../harness/machine/qemu-args.ts';
+import { parseSize } from '../../../harness/machine/sizes.ts';
 
 function profile(yaml: string): MachineProfile {
   const { profile: p, issues } = parseProfile(yaml, '/m/test.yaml');
@@ -84,31 +88,141 @@ describe('qemuArgv', () => {
   });
 });
 
+// What the command line is for, checked against what reads it: the serial ports qemuArgv
+// wires up, the image's /init, the machine profile, and the console parser.
+const PROFILES: MachineProfile[] = [
+  ...listProfiles().map((name) => loadProfile(name)),
+  profile('cpus: 1\nmemory: 1G\n'),
+  profile('memory: 6G\nlegacyPmem:\n  - start: 4G\n    size: 1G\n  - start: 5G\n    size: 256M\n'),
+  profile('memory: 6G\nspm:\n  start: 0x40000000\n  size: 1G\ncmdline: [page_owner=on]\n'),
+];
+
+const key = (word: string): string => word.split('=')[0]!;
+const values = (words: readonly string[], k: string): string[] =>
+  words.filter((w) => key(w) === k).map((w) => w.slice(k.length + 1));
+/** The kernel takes the last of a repeated parameter. */
+const last = (words: readonly string[], k: string): string | undefined => values(words, k).at(-1);
+/** `ttyS1` for each `-serial` of an argv, in order, with the chardev it is wired to. */
+function serialPorts(argv: readonly string[]): { tty: string; chardev: string }[] {
+  const chardevs = new Map(
+    argv.flatMap((a, i) => (argv[i - 1] === '-chardev' ? [[/id=([^,]+)/.exec(a)![1]!, a] as const] : [])),
+  );
+  return argv
+    .flatMap((a, i) => (argv[i - 1] === '-serial' ? [a.replace(/^chardev:/, '')] : []))
+    .map((id, n) => ({ tty: `ttyS${n}`, chardev: chardevs.get(id) ?? '' }));
+}
+
 describe('kernel command line', () => {
-  it('has the console (with syslog prefixes), panic handling, the devkmsg markers and the memmap ranges, $ and ! literal', () => {
-    const legacy = profile(
-      'memory: 6G\nlegacyPmem:\n  - start: 4G\n    size: 1G\nspm:\n  start: 0x40000000\ncmdline: [page_owner=on]\n',
-    );
-    expect(kernelCmdline(legacy, ['quiet'])).toEqual([
-      'console=ttyS0,115200',
-      'earlyprintk=serial,ttyS0,115200',
-      'rdinit=/init',
-      'panic=-1',
-      'printk.devkmsg=on',
-      'console_msg_format=syslog',
-      'loglevel=7',
-      'memmap=512M$0x40000000',
-      'memmap=1G!0x100000000',
-      'page_owner=on',
-      'quiet',
-    ]);
+  const initText = readFileSync(join(GUEST_ROOTFS, 'init'), 'utf8');
+
+  it("puts the console (and the decompressor's messages) on the port zdh reads, never on the results channel", () => {
+    for (const p of PROFILES) {
+      const words = kernelCmdline(p);
+      const ports = serialPorts(
+        qemuArgv(p, 'tcg', { ...paths, nvdimmFiles: p.nvdimms.map(() => '/n') }, words, 'n'),
+      );
+      const stdio = ports.find((s) => s.chardev.startsWith('stdio,'));
+      // /init writes its frames to this port (RES=/dev/ttySN).
+      const results = ports.find((s) => s.tty === /^RES=\/dev\/(ttyS\d+)$/m.exec(initText)?.[1]);
+      expect(stdio, p.name).toBeDefined();
+      expect(results?.chardev, p.name).toMatch(/^socket,id=[^,]+,path=\/run\/r\.sock$/);
+      // The last console= is /dev/console: where panics, oopses and /init's own messages go.
+      const consoles = values(words, 'console').map((c) => c.split(',')[0]);
+      expect(consoles.at(-1), p.name).toBe(stdio!.tty);
+      expect(consoles, p.name).not.toContain(results!.tty);
+      expect(last(words, 'earlyprintk')?.split(',').slice(0, 2), p.name).toEqual(['serial', stdio!.tty]);
+    }
   });
 
-  it('points test_hmm at the SPM range: dev0 at the start, dev1 256M above', () => {
-    expect(hmmModuleOptions(DEFAULT)).toEqual({
-      modprobe: ['options test_hmm spm_addr_dev0=0x40000000 spm_addr_dev1=0x50000000'],
-      env: { ZDH_SPM_DEV0: '0x40000000', ZDH_SPM_DEV1: '0x50000000' },
-    });
+  it("starts the image's /init", () => {
+    // guests/rootfs/<path> is <path> in the guest (image/layout.ts).
+    const rdinit = last(kernelCmdline(DEFAULT), 'rdinit');
+    expect(rdinit).toMatch(/^\//);
+    expect(statSync(join(GUEST_ROOTFS, rdinit!)).mode & 0o111).not.toBe(0);
+  });
+
+  it('ends the VM at once on a panic: an immediate reboot, which -no-reboot turns into an exit', () => {
+    for (const p of PROFILES) {
+      const words = kernelCmdline(p);
+      // panic=N: 0 waits forever, N > 0 waits N seconds, N < 0 reboots at once.
+      expect(Number(last(words, 'panic')), p.name).toBeLessThan(0);
+      expect(qemuArgv(p, 'tcg', { ...paths, nvdimmFiles: p.nvdimms.map(() => '/n') }, words, 'n')).toContain(
+        '-no-reboot',
+      );
+    }
+  });
+
+  it('keeps what the console parser and the step markers need: syslog prefixes, no rate limit, KERN_INFO shown', () => {
+    const words = kernelCmdline(DEFAULT);
+    // console-log.ts lineOrigin() tells user space's /dev/kmsg writes from the kernel's by
+    // the `<facility*8+level>` prefix, which the console shows in this format only.
+    expect(last(words, 'console_msg_format')).toBe('syslog');
+    // /init writes two markers per step to /dev/kmsg; only `on` never drops one.
+    expect(initText).toMatch(/> \/dev\/kmsg/);
+    expect(last(words, 'printk.devkmsg')).toBe('on');
+    // SysRq t's task dumps print at KERN_INFO (6): shown when the console level is above it.
+    expect(Number(last(words, 'loglevel'))).toBeGreaterThan(6);
+  });
+
+  it("turns the profile's SPM and legacy pmem into one memmap= each ($ reserved, ! pmem), and nothing else", () => {
+    const range = (w: string): { op: string; start: number; size: number } => {
+      const m = /^([^$!]+)([$!])(.+)$/.exec(w)!;
+      return { op: m[2]!, size: parseSize(m[1]!)!, start: parseSize(m[3]!)! };
+    };
+    for (const p of PROFILES) {
+      const want = [
+        ...(p.spm ? [{ op: '$', start: p.spm.start, size: p.spm.size }] : []),
+        ...p.legacyPmem.map((r) => ({ op: '!', start: r.start, size: r.size })),
+      ];
+      expect(values(kernelCmdline(p), 'memmap').map(range), p.name).toEqual(want);
+    }
+    expect(PROFILES.some((p) => p.spm) && PROFILES.some((p) => p.legacyPmem.length > 1)).toBe(true);
+  });
+
+  it('test_hmm gets one 256M chunk of the reserved SPM range per device', () => {
+    for (const p of PROFILES.filter((x) => x.spm)) {
+      const { modprobe, env } = hmmModuleOptions(p);
+      const addr = (k: string) =>
+        Number(/=(0x[0-9a-f]+)/.exec(modprobe[0]!.split(' ').find((o) => o.startsWith(k))!)![1]);
+      const [dev0, dev1] = [addr('spm_addr_dev0='), addr('spm_addr_dev1=')];
+      expect(modprobe[0]).toMatch(/^options test_hmm /);
+      expect([Number(env['ZDH_SPM_DEV0']), Number(env['ZDH_SPM_DEV1'])]).toEqual([dev0, dev1]);
+      const reserved = values(kernelCmdline(p), 'memmap').filter((w) => w.includes('$'));
+      const [size, start] = reserved[0]!.split('$').map((x) => parseSize(x)!);
+      // Each device's chunk inside the reserved range, and the two apart.
+      for (const d of [dev0, dev1]) {
+        expect(d).toBeGreaterThanOrEqual(start!);
+        expect(d + HMM_CHUNK).toBeLessThanOrEqual(start! + size!);
+      }
+      expect(Math.abs(dev1 - dev0)).toBeGreaterThanOrEqual(HMM_CHUNK);
+    }
     expect(hmmModuleOptions(profile('cpus: 1\n'))).toEqual({ modprobe: [], env: {} });
+  });
+
+  it("sets each of its own parameters once, and the profile's words then the caller's come last, so they override", () => {
+    for (const p of PROFILES) {
+      const own = kernelCmdline({ ...p, cmdline: [] });
+      // memmap= repeats, one per range; anything else twice is a mistake (the first is dead).
+      const keys = own.map(key).filter((k) => k !== 'memmap');
+      expect(new Set(keys).size, p.name).toBe(keys.length);
+      const words = kernelCmdline({ ...p, cmdline: ['loglevel=5', 'page_owner=on'] }, [
+        'loglevel=3',
+        'quiet',
+      ]);
+      expect(words.slice(0, own.length), p.name).toEqual(own);
+      expect(words.slice(own.length), p.name).toEqual(['loglevel=5', 'page_owner=on', 'loglevel=3', 'quiet']);
+      expect(last(words, 'loglevel')).toBe('3');
+    }
+  });
+
+  it('reaches the kernel as one -append argument, word for word: no shell quoting, no QEMU comma doubling', () => {
+    for (const p of PROFILES) {
+      const words = kernelCmdline(p);
+      const argv = qemuArgv(p, 'kvm', { ...paths, nvdimmFiles: p.nvdimms.map(() => '/n,x') }, words, 'n');
+      expect(argv.filter((a) => a === '-append')).toHaveLength(1);
+      const append = argv[argv.indexOf('-append') + 1]!;
+      expect(append.split(' '), p.name).toEqual(words);
+      expect(append).not.toMatch(/,,|\\/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { RUN_EXIT_CODE } from '../../../harness/cli/exit-codes.ts';
 import type { CellResult, WorkloadResult } from '../../../harness/model/result.ts';
-import { cellStatus, RUN_EXIT_CODE, runStatus, totals } from '../../../harness/model/status.ts';
+import { cellStatus, runStatus, totals } from '../../../harness/model/status.ts';
 import type { Finding } from '../../../harness/scan/types.ts';
 
 const workload = (

@@ -7,7 +7,7 @@ import type { RegisterCommand } from '../../../harness/cli/commands/index.ts';
 import { registerMerge } from '../../../harness/cli/commands/merge.ts';
 import { registerReport } from '../../../harness/cli/commands/report.ts';
 import { ZdhError } from '../../../harness/errors.ts';
-import { readSummary } from '../../../harness/report/summary-json.ts';
+import { readSummary } from '../../../harness/report/summary-file.ts';
 import { kcidbErrors, scratch, validateJUnit } from './helpers.ts';
 
 async function zdh(

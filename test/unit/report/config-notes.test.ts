@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../harness/report/html.ts';
-import { summarySchema } from '../../../harness/report/summary-json.ts';
+import { loadSummarySchema } from '../../../harness/report/summary-file.ts';
 import { loadFixture } from './helpers.ts';
 
 // A kernel that forced a kconfig preference (6.12's MICROCODE) built anyway; its cells carry the note.
@@ -14,7 +14,7 @@ describe('kconfig notes in the report', () => {
   cell.kernel = { ...cell.kernel, configNotes: [note] };
 
   it('summary.json with kernel.configNotes matches the schema', () => {
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(summarySchema);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(loadSummarySchema());
     expect(validate(JSON.parse(JSON.stringify(summary)))).toBe(true);
   });
 

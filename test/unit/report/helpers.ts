@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { RunSummary } from '../../../harness/model/result.ts';
 import { runCapture } from '../../../harness/process/run.ts';
-import { readRunSummary } from '../../../harness/report/summary-json.ts';
+import { readRunSummary } from '../../../harness/report/summary-file.ts';
 import { projectRoot } from '../../../harness/util/paths.ts';
 
 /** Golden run folders: summary.json plus the console logs its cells name. */

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCapture } from '../../../harness/process/run.ts';
-import { readRunSummary } from '../../../harness/report/summary-json.ts';
+import { readRunSummary } from '../../../harness/report/summary-file.ts';
 import { type ReportPaths, writeReports } from '../../../harness/report/write-all.ts';
 import { scratch } from './helpers.ts';
 

@@ -7,16 +7,16 @@ import { ZdhError } from '../../../harness/errors.ts';
 import { SUMMARY_VERSION } from '../../../harness/model/result.ts';
 import { finalise } from '../../../harness/model/status.ts';
 import {
-  parseSummary,
+  loadSummarySchema,
   readRunSummary,
   readSummary,
-  serialiseSummary,
-  summarySchema,
   writeSummary,
-} from '../../../harness/report/summary-json.ts';
+} from '../../../harness/report/summary-file.ts';
+import { parseSummary, serialiseSummary } from '../../../harness/report/summary-json.ts';
 import { projectRoot } from '../../../harness/util/paths.ts';
 import { FIXTURES, fixtureDir, loadFixture } from './helpers.ts';
 
+const schema = loadSummarySchema();
 const work = mkdtempSync(join(tmpdir(), 'zdh-summary-json-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -26,7 +26,7 @@ const fixtureText = (name: (typeof FIXTURES)[number]): string =>
 /** What parseSummary throws, for assertions on the message and details. */
 function parseError(text: string): ZdhError {
   try {
-    parseSummary(text, 'x/summary.json');
+    parseSummary(text, 'x/summary.json', schema);
   } catch (error) {
     if (error instanceof ZdhError) return error;
     throw error;
@@ -37,14 +37,14 @@ function parseError(text: string): ZdhError {
 describe('summary.json', () => {
   it.each(FIXTURES)('reads the %s fixture, and writes it back byte for byte', (name) => {
     const text = fixtureText(name);
-    const summary = parseSummary(text, name);
+    const summary = parseSummary(text, name, schema);
     expect(serialiseSummary(summary)).toBe(text);
   });
 
   it.each(FIXTURES)(
     'the %s fixture is finalised: its derived fields are what model/status.ts derives',
     (name) => {
-      const summary = parseSummary(fixtureText(name), name);
+      const summary = parseSummary(fixtureText(name), name, schema);
       expect(finalise(summary)).toEqual(summary);
     },
   );
@@ -77,14 +77,14 @@ describe('summary.json', () => {
   it('reads a kernel’s build time, and refuses one that is not seconds and a cached flag', () => {
     const v = JSON.parse(fixtureText('passing'));
     v.cells[0].kernel.buildTime = { seconds: 512.5, cached: false };
-    expect(parseSummary(JSON.stringify(v), 'x').cells[0]?.kernel.buildTime).toEqual({
+    expect(parseSummary(JSON.stringify(v), 'x', schema).cells[0]?.kernel.buildTime).toEqual({
       seconds: 512.5,
       cached: false,
     });
     v.cells[0].kernel.buildTime = null;
-    expect(parseSummary(JSON.stringify(v), 'x').cells[0]?.kernel.buildTime).toBeNull();
+    expect(parseSummary(JSON.stringify(v), 'x', schema).cells[0]?.kernel.buildTime).toBeNull();
     v.cells[0].kernel.buildTime = { seconds: -1 };
-    expect(() => parseSummary(JSON.stringify(v), 'x')).toThrow(/does not match/);
+    expect(() => parseSummary(JSON.stringify(v), 'x', schema)).toThrow(/does not match/);
   });
 
   it('accepts fields it does not know (versions only ever add fields)', () => {
@@ -92,7 +92,7 @@ describe('summary.json', () => {
     v.run.host = 'ci-7';
     v.cells[0].energyJ = 12.5;
     v.newTopLevel = { anything: true };
-    expect(parseSummary(JSON.stringify(v), 'x').run.id).toBe('20251125T204740-pass01');
+    expect(parseSummary(JSON.stringify(v), 'x', schema).run.id).toBe('20251125T204740-pass01');
   });
 });
 
@@ -156,7 +156,7 @@ describe('the schema and its documentation', () => {
     Object.fromEntries(Object.entries(o as Record<string, unknown>).map(([k, v]) => [k, f(v)]));
 
   it.each(FIXTURES)('declares every field the %s fixture has', (name) => {
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(closed(summarySchema) as object);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(closed(schema) as object);
     const ok = validate(JSON.parse(fixtureText(name)));
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
@@ -176,7 +176,7 @@ describe('the schema and its documentation', () => {
         walk(v);
       }
     };
-    walk(summarySchema);
+    walk(schema);
     expect(names.size).toBeGreaterThan(60);
     const undocumented = [...names].filter((n) => !doc.includes(`\`${n}\``));
     expect(undocumented).toEqual([]);
@@ -189,5 +189,31 @@ describe('readSummary: a damaged file', () => {
     const file = join(work, 'bad.json');
     writeFileSync(file, fixtureText('passing').replace('"status": "passed"', '"status": "fine"'));
     expect(() => readSummary(file)).toThrow(/does not match the run summary schema/);
+  });
+});
+
+describe('parseSummary: the schema is data', () => {
+  it('validates against the schema it is given, not a file', () => {
+    const text = fixtureText('passing');
+    // An empty schema accepts any shape once the name and version are right.
+    expect(parseSummary(text, 'x', {}).run.id).toBe('20251125T204740-pass01');
+    const strict = { type: 'object', required: ['labNotes'] };
+    expect(() => parseSummary(text, 'x', strict)).toThrow(/does not match the run summary schema/);
+    // The schema name and version are checked before any schema, so they need none.
+    expect(() => parseSummary('{"schema": "other"}', 'x', {})).toThrow(/is not a zdh run summary/);
+  });
+
+  it('gives the same answer for two copies of one schema (validators are per schema object)', () => {
+    const copy = JSON.parse(JSON.stringify(schema)) as object;
+    const v = JSON.parse(fixtureText('failing'));
+    expect(parseSummary(JSON.stringify(v), 'x', copy)).toEqual(parseSummary(JSON.stringify(v), 'x', schema));
+    v.run.durationS = -1;
+    expect(() => parseSummary(JSON.stringify(v), 'x', copy)).toThrow(/does not match/);
+    expect(() => parseSummary(JSON.stringify(v), 'x', schema)).toThrow(/does not match/);
+  });
+
+  it('loadSummarySchema reads the shipped schema once', () => {
+    expect(loadSummarySchema()).toBe(schema);
+    expect(schema).toMatchObject({ type: 'object' });
   });
 });

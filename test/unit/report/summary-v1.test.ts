@@ -3,10 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeExit, type ExitReason } from '../../../harness/machine/exit-reason.ts';
 import { SUMMARY_VERSION } from '../../../harness/model/result.ts';
-import { parseSummary } from '../../../harness/report/summary-json.ts';
+import { loadSummarySchema } from '../../../harness/report/summary-file.ts';
+import { parseSummary as parseWith } from '../../../harness/report/summary-json.ts';
 import { reasonFromV1 } from '../../../harness/report/summary-v1.ts';
 import { projectRoot } from '../../../harness/util/paths.ts';
 import { FIXTURES, fixtureDir } from './helpers.ts';
+
+/** Parsing as `zdh report` does: against the shipped schema. */
+const parseSummary = (text: string, source: string) => parseWith(text, source, loadSummarySchema());
 
 // Version 1 summaries (written by zdh before 2026-12-06) kept only an exit's kind and
 // words. test/fixtures/summaries-v1/ holds the report fixtures as they were then.

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRunSummary, readSummary } from '../../../harness/report/summary-json.ts';
+import { readRunSummary, readSummary } from '../../../harness/report/summary-file.ts';
 import { writeReports } from '../../../harness/report/write-all.ts';
 import { writeFileAtomic } from '../../../harness/util/atomic.ts';
 import { kcidbErrors, scratch, validateJUnit } from './helpers.ts';

@@ -7,7 +7,7 @@ import {
   workloadResults,
   workloadStatus,
 } from '../../../harness/run/cell-result.ts';
-import type { PlannedWorkload } from '../../../harness/run/workload-plan.ts';
+import type { CellWorkload } from '../../../harness/run/workload-plan.ts';
 
 const step = (name: string, o: Partial<StepResult> = {}): StepResult => ({
   index: 0,
@@ -61,7 +61,7 @@ describe('stepSeconds', () => {
 });
 
 describe('workloadResults', () => {
-  const planned = (name: string, steps: string[], o: Partial<PlannedWorkload> = {}): PlannedWorkload => ({
+  const planned = (name: string, steps: string[], o: Partial<CellWorkload> = {}): CellWorkload => ({
     name,
     steps: steps.map((s) => ({ name: s, timeoutS: 60 })),
     cases: (results) => results.map((r) => kase(`${r.name}-case`, r.status === 0 ? 'pass' : 'fail')),

@@ -1,58 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLine, LineSplitter, MAX_LINE_CHARS, splitPrefix } from '../../../harness/scan/decode.ts';
-
-function split(chunks: readonly (string | Uint8Array)[]): { line: string; n: number; clean: boolean }[] {
-  const out: { line: string; n: number; clean: boolean }[] = [];
-  const splitter = new LineSplitter((text, start, end, n, clean) =>
-    out.push({ line: text.slice(start, end), n, clean }),
-  );
-  for (const c of chunks) splitter.push(c);
-  splitter.end();
-  return out;
-}
-
-describe('LineSplitter', () => {
-  it('numbers lines from 1 and keeps an unterminated last line', () => {
-    expect(split(['a\nb\n', 'c']).map((l) => [l.line, l.n])).toEqual([
-      ['a', 1],
-      ['b', 2],
-      ['c', 3],
-    ]);
-  });
-
-  it('drops the CR of CRLF line ends', () => {
-    expect(split(['one\r\ntwo\r\n']).map((l) => l.line)).toEqual(['one', 'two']);
-  });
-
-  it('joins lines split across chunks, and multi-byte characters split across chunks', () => {
-    const bytes = Buffer.from('héllo wörld\nnext\n', 'utf8');
-    const chunks = [...bytes].map((b) => Uint8Array.of(b));
-    expect(split(chunks).map((l) => l.line)).toEqual(['héllo wörld', 'next']);
-  });
-
-  it('replaces invalid UTF-8 instead of failing', () => {
-    expect(split([Uint8Array.of(0x41, 0xff, 0xfe, 0x42, 0x0a)])[0]!.line).toBe('A\uFFFD\uFFFDB');
-  });
-
-  it('cuts absurdly long lines at MAX_LINE_CHARS but keeps counting lines', () => {
-    const long = 'x'.repeat(MAX_LINE_CHARS * 3);
-    const lines = split([`${long}\nafter\n`]);
-    expect(lines[0]!.line.length).toBe(MAX_LINE_CHARS);
-    expect(lines[1]).toMatchObject({ line: 'after', n: 2 });
-    // The same when the long line arrives in many chunks.
-    const chunked = split([...long.match(/.{1,1000}/g)!, '\nafter\n']);
-    expect(chunked.map((l) => [l.line.length, l.n])).toEqual([
-      [MAX_LINE_CHARS, 1],
-      [5, 2],
-    ]);
-  });
-
-  it('marks chunks with control characters as needing cleaning', () => {
-    expect(split(['plain\r\n'])[0]!.clean).toBe(true);
-    expect(split(['with \x1b[1mescape\n'])[0]!.clean).toBe(false);
-    expect(split(['nul\x00\n'])[0]!.clean).toBe(false);
-  });
-});
+import { cleanLine, splitPrefix } from '../../../harness/scan/decode.ts';
 
 describe('cleanLine', () => {
   it('removes ANSI colour, cursor and title escapes', () => {

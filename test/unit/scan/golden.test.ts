@@ -13,6 +13,8 @@ import type { Finding } from '../../../harness/scan/types.ts';
 import { fixturesDir } from './helpers.ts';
 
 const update = process.env['UPDATE_GOLDEN'] === '1';
+/** How many golden logs test/fixtures/logs holds. */
+const GOLDEN_LOGS = 41;
 const logs = readdirSync(fixturesDir)
   .filter((f) => f.endsWith('.log'))
   .sort();
@@ -26,8 +28,15 @@ function scanInChunks(bytes: Buffer, size: number): Finding[] {
 }
 
 describe('golden logs', () => {
-  it('has a fixture for every kind of log the issue lists', () => {
-    expect(logs.length).toBeGreaterThanOrEqual(20);
+  it('finds every fixture: exactly the logs there are, each with its expected findings and no orphan', () => {
+    // The exact count: a log that goes missing (renamed, deleted, a bad merge) fails here
+    // rather than silently taking its tests with it. Adding a fixture means raising it.
+    expect(logs).toHaveLength(GOLDEN_LOGS);
+    // An .expected.json without its log is a fixture lost while its golden stayed.
+    const goldens = readdirSync(fixturesDir)
+      .filter((f) => f.endsWith('.expected.json'))
+      .sort();
+    expect(goldens).toEqual(logs.map((l) => l.replace(/\.log$/, '.expected.json')));
   });
 
   for (const log of logs) {

@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,11 +46,11 @@ describe('the packed package (npm pack)', () => {
 
   it('ships what zdh reads at run time, compiled, and nothing test-only', () => {
     expect(pkg.files).toEqual(
-      expect.arrayContaining(['bin/zdh.js', 'dist', 'configs', 'guests', 'kselftests']),
+      expect.arrayContaining(['bin/zdh', 'bin/zdh.js', 'dist', 'configs', 'guests', 'kselftests']),
     );
     expect(pkg.files).toContain('!guests/probes/tests');
     expect(pkg.files.some((f) => /^(harness|test|scripts)\b/.test(f))).toBe(false);
-    expect(Object.values(pkg.bin)).toEqual(['bin/zdh.js']);
+    expect(Object.values(pkg.bin)).toEqual(['bin/zdh']);
     expect(pkg.scripts['prepack']).toContain('tsc -p tsconfig.build.json');
     // An installed package has no devDependencies: the Node 24 it runs on is a dependency.
     expect(pkg.dependencies['node']).toMatch(/^24\./);
@@ -110,5 +118,65 @@ describe('bin/zdh.js in an installed package', () => {
     expect(r.stderr).toContain('npm install -g');
     expect(r.stderr).not.toContain('scripts/setup.sh');
     expect(spawnSync(oldNode, [zdh, 'bisect-step'], { encoding: 'utf8' }).status).toBe(128);
+  });
+});
+
+describe('bin/zdh, the command npm installs', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'zdh-sh-launcher-test-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** A fake Node that says how it was started: the launcher must run it once, on zdh.js. */
+  function fakeNode(dir: string, says: string): void {
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(
+      join(dir, 'bin', 'node'),
+      `#!/bin/sh\nprintf '${says}:'; printf ' [%s]' "$@"; echo; exit 6\n`,
+      {
+        mode: 0o755,
+      },
+    );
+  }
+
+  /** The package's bin/ (the two launchers) under `root`; returns bin/zdh. */
+  function pkgAt(root: string): string {
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    for (const f of ['zdh', 'zdh.js']) copyFileSync(join(projectRoot, 'bin', f), join(root, 'bin', f));
+    return join(root, 'bin', 'zdh');
+  }
+
+  it('runs zdh.js with the node dependency of its own package, passing every argument as it is', () => {
+    const root = join(scratch, 'own');
+    const zdh = pkgAt(root);
+    fakeNode(join(root, 'node_modules', 'node'), 'pinned');
+    const r = spawnSync(zdh, ['run', '--suite', 'a b', ''], { encoding: 'utf8' });
+    expect(r.stdout).toBe(`pinned: [${join(root, 'bin', 'zdh.js')}] [run] [--suite] [a b] []\n`);
+    expect(r.status).toBe(6);
+  });
+
+  it('finds a node dependency installed in a folder above (hoisted), through a symlinked command', () => {
+    const top = join(scratch, 'hoisted');
+    const root = join(top, 'node_modules', 'zone-device-harness');
+    const zdh = pkgAt(root);
+    fakeNode(join(top, 'node_modules', 'node'), 'hoisted');
+    // npm install -g links <prefix>/bin/zdh to the package's bin/zdh.
+    mkdirSync(join(scratch, 'prefix-bin'), { recursive: true });
+    const link = join(scratch, 'prefix-bin', 'zdh');
+    symlinkSync(zdh, link);
+    const r = spawnSync(link, ['--version'], { encoding: 'utf8' });
+    expect(r.stdout).toBe(`hoisted: [${join(root, 'bin', 'zdh.js')}] [--version]\n`);
+  });
+
+  it('falls back to the node on PATH without a node dependency, which then says what is missing', () => {
+    const root = join(scratch, 'none');
+    const zdh = pkgAt(root);
+    const pathBin = join(scratch, 'path-bin');
+    fakeNode(join(scratch, 'path'), 'path node');
+    mkdirSync(pathBin, { recursive: true });
+    symlinkSync(join(scratch, 'path', 'bin', 'node'), join(pathBin, 'node'));
+    const r = spawnSync(zdh, ['--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${pathBin}:/usr/bin:/bin` },
+    });
+    expect(r.stdout).toBe(`path node: [${join(root, 'bin', 'zdh.js')}] [--version]\n`);
   });
 });

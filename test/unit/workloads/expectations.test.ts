@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runExpectationFiles } from '../../../harness/expectations/index.ts';
-import { loadExpectations, parseExpectationFile } from '../../../harness/expectations/load.ts';
+import { applyRunExpectations, runExpectationFiles } from '../../../harness/expectations/index.ts';
+import { loadExpectations, loadExpectationsSchema } from '../../../harness/expectations/load.ts';
 import {
   applicableFiles,
   applyExpectations,
@@ -11,6 +11,7 @@ import {
   kernelMatches,
   type WorkloadCases,
 } from '../../../harness/expectations/match.ts';
+import { parseExpectationFile } from '../../../harness/expectations/parse.ts';
 import { parseWorkloadOutput } from '../../../harness/workloads/results.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'tap');
@@ -295,14 +296,15 @@ describe('the repository expectations (configs/expectations)', () => {
       parseExpectationFile(
         "kernel: '6.1'\nexpectations:\n  - { workload: a, cases: [b], status: fail, match: '(', reason: 'long enough reason' }\n",
         'bad.yaml',
+        loadExpectationsSchema(),
       ),
     ).toThrow(/bad.yaml is invalid/);
   });
 });
 
 describe('applyRunExpectations (the run pipeline entry, result-model cases)', () => {
-  it('judges model cases with the repository files and leaves judged ones alone', async () => {
-    const { applyRunExpectations } = await import('../../../harness/expectations/index.ts');
+  it('judges model cases with the repository files and leaves judged ones alone', () => {
+    const files = loadExpectations();
     const cases = [
       {
         name: 'truncate_vs_odirect',
@@ -313,32 +315,41 @@ describe('applyRunExpectations (the run pipeline entry, result-model cases)', ()
       { name: 'mmap_rw_verify', status: 'pass' as const, message: null, durationS: 1 },
       { name: 'other', status: 'xfail' as const, message: 'judged before', durationS: null },
     ];
-    const out = applyRunExpectations({
-      workload: 'dax-ext4',
-      cases,
-      kernelRelease: '6.1.192',
-      accel: 'tcg',
-      findings: [],
-    });
-    expect(out.map((x) => x.status)).toEqual(['xfail', 'pass', 'xfail']);
-    expect(out[0]!.message).toMatch(/^expected failure: 6\.1\.y's __bio_release_pages\(\)/);
-    expect(out[2]!.message).toBe('judged before');
-    const withBug = applyRunExpectations({
-      workload: 'dax-ext4',
-      cases,
-      kernelRelease: '6.1.192',
-      accel: 'tcg',
-      findings: [{ workload: 'dax-ext4', title: 'kernel BUG in dax_insert_entry' }],
-    });
-    expect(withBug[0]!.status).toBe('fail');
-    expect(
-      applyRunExpectations({
+    const out = applyRunExpectations(
+      {
         workload: 'dax-ext4',
         cases,
         kernelRelease: '6.1.192',
-        accel: 'kvm',
+        accel: 'tcg',
         findings: [],
-      })[0]!.status,
+      },
+      files,
+    );
+    expect(out.map((x) => x.status)).toEqual(['xfail', 'pass', 'xfail']);
+    expect(out[0]!.message).toMatch(/^expected failure: 6\.1\.y's __bio_release_pages\(\)/);
+    expect(out[2]!.message).toBe('judged before');
+    const withBug = applyRunExpectations(
+      {
+        workload: 'dax-ext4',
+        cases,
+        kernelRelease: '6.1.192',
+        accel: 'tcg',
+        findings: [{ workload: 'dax-ext4', title: 'kernel BUG in dax_insert_entry' }],
+      },
+      files,
+    );
+    expect(withBug[0]!.status).toBe('fail');
+    expect(
+      applyRunExpectations(
+        {
+          workload: 'dax-ext4',
+          cases,
+          kernelRelease: '6.1.192',
+          accel: 'kvm',
+          findings: [],
+        },
+        files,
+      )[0]!.status,
     ).toBe('fail');
   });
 });
