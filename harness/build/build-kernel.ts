@@ -152,24 +152,10 @@ interface SlotBuild {
 
 /** In the slot, under its lock: prepare the tree, configure, and build unless the final config is cached. */
 async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRecord> {
-  const {
-    opts,
-    cache,
-    reqKey,
-    asRequested,
-    started,
-    slot,
-    source,
-    patches,
-    spec,
-    merged,
-    fragments,
-    useCcache,
-    toolchain,
-  } = c;
+  const { opts, cache, slot, source, patches } = c;
   const { progress } = opts;
-  const again = opts.force ? undefined : lookupRequest(cache, reqKey);
-  if (again) return { ...asRequested(again), cached: true, seconds: elapsed(started) };
+  const again = opts.force ? undefined : lookupRequest(cache, c.reqKey);
+  if (again) return { ...c.asRequested(again), cached: true, seconds: elapsed(c.started) };
 
   mkdirSync(join(slot.dir, 'logs'), { recursive: true });
   const slotLogPath = join(slot.dir, 'logs', `build-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
@@ -179,14 +165,14 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
     progress.step(`preparing ${describe(source)}${patches.length ? ` + ${patches.length} patch(es)` : ''}`);
     await prepareSlot(slot, source, patches, log, (m) => progress.detail(m));
     mkdirSync(slot.obj, { recursive: true });
-    const makeArgs = makeVariables(useCcache);
-    progress.step(`configuring (${spec.base} + ${fragments.length} fragment(s))`);
+    const makeArgs = makeVariables(c.useCcache);
+    progress.step(`configuring (${c.spec.base} + ${c.fragments.length} fragment(s))`);
     const env = ccacheEnv(cache);
     const { finalConfig, notes } = await configureKernel({
       src: slot.src,
       obj: slot.obj,
-      base: spec.base,
-      merged,
+      base: c.spec.base,
+      merged: c.merged,
       makeArgs,
       env,
       log,
@@ -197,12 +183,12 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
       sourceId: source.id,
       patchShas: patches.map(patchIdentity),
       finalConfig,
-      toolchain,
+      toolchain: c.toolchain,
     });
     const existing = opts.force ? undefined : readBuild(buildDir(cache, bKey));
     if (existing) {
-      recordRequest(cache, reqKey, bKey);
-      return { ...asRequested(existing), ...configNotes, cached: true, seconds: elapsed(started) };
+      recordRequest(cache, c.reqKey, bKey);
+      return { ...c.asRequested(existing), ...configNotes, cached: true, seconds: elapsed(c.started) };
     }
     const staging = await compileAndInstall({
       slot,
@@ -212,7 +198,7 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
       log,
       slotLogPath,
       logFile: opts.logFile,
-      useCcache,
+      useCcache: c.useCcache,
       hasPatches: patches.length > 0,
       cache,
       bKey,
@@ -225,10 +211,10 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
       slot,
       source,
       patches,
-      spec,
-      fragments,
+      spec: c.spec,
+      fragments: c.fragments,
       finalConfig,
-      toolchain,
+      toolchain: c.toolchain,
       bKey,
       notes,
     });
@@ -237,8 +223,8 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
     writeRecord(staging, record);
     // --force replaces the cached build; otherwise a sound one published meanwhile is kept.
     publish(staging, buildDir(cache, bKey), { replace: opts.force === true });
-    recordRequest(cache, reqKey, bKey);
-    return { ...record, cached: false, seconds: elapsed(started) };
+    recordRequest(cache, c.reqKey, bKey);
+    return { ...record, cached: false, seconds: elapsed(c.started) };
   } finally {
     await closeLog(log);
   }

@@ -198,25 +198,13 @@ async function prepareGit(
   }
   const have = await git(['cat-file', '-e', `${commit}^{commit}`]);
   if (have.exitCode !== 0) {
-    const res = await git([
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--force',
-      repo,
-      '+refs/*:refs/zdh-user/*',
-      `+${commit}:refs/zdh/want`,
-    ]);
+    // Every ref of the repository under refs/zdh-user/, and the commit itself when asked for.
+    const fetch = (...want: string[]) =>
+      git(['fetch', '--quiet', '--no-tags', '--force', repo, '+refs/*:refs/zdh-user/*', ...want]);
+    const res = await fetch(`+${commit}:refs/zdh/want`);
     if (res.exitCode !== 0) {
       // Fetching a bare commit id needs uploadpack.allowAnySHA1InWant; the refs cover reachable commits.
-      const refsOnly = await git([
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--force',
-        repo,
-        '+refs/*:refs/zdh-user/*',
-      ]);
+      const refsOnly = await fetch();
       if (refsOnly.exitCode !== 0)
         throw infraError(`cannot fetch ${commit} from ${repo}`, { details: refsOnly.tail.slice(-5) });
     }

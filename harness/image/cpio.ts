@@ -80,16 +80,9 @@ function entryBody(e: CpioEntry): {
     case 'symlink':
       return { mode: S_IFLNK | 0o777, data: Buffer.from(e.target, 'utf8'), nlink: 1, major: 0, minor: 0 };
     case 'char':
-      return {
-        mode: S_IFCHR | (e.mode ?? 0o600),
-        data: new Uint8Array(0),
-        nlink: 1,
-        major: e.major,
-        minor: e.minor,
-      };
     case 'block':
       return {
-        mode: S_IFBLK | (e.mode ?? 0o600),
+        mode: (e.type === 'char' ? S_IFCHR : S_IFBLK) | (e.mode ?? 0o600),
         data: new Uint8Array(0),
         nlink: 1,
         major: e.major,

@@ -6,16 +6,7 @@ import type { CellResult, KernelInfo, RunSummary, WorkloadResult } from '../mode
 import type { Finding } from '../scan/types.ts';
 import { type ConsoleSlicer, noConsole } from './console-excerpt.ts';
 import { cleanText } from './text.ts';
-import {
-  BOOT,
-  findingsFor,
-  type Judged,
-  judgeBoot,
-  judgeCase,
-  judgeExit,
-  judgeStep,
-  strayWorkloads,
-} from './view.ts';
+import * as view from './view.ts';
 
 /**
  * kcidb.json: the run in KCIDB I/O format v5.3, the data KernelCI's common results
@@ -161,7 +152,7 @@ export function testPath(...parts: string[]): string {
     .join('.');
 }
 
-const WORD_STATUS: Record<Judged['verdict'], KcidbStatus> = {
+const WORD_STATUS: Record<view.Judged['verdict'], KcidbStatus> = {
   passed: 'PASS',
   failed: 'FAIL',
   error: 'ERROR',
@@ -303,17 +294,17 @@ class CellTests {
 
   write(): void {
     const cell = this.#cell;
-    const boot = judgeBoot(cell);
-    this.#add(BOOT, BOOT, WORD_STATUS[boot.verdict], {
+    const boot = view.judgeBoot(cell);
+    this.#add(view.BOOT, view.BOOT, WORD_STATUS[boot.verdict], {
       entry: 'boot',
       label: boot.verdict,
       message: boot.message,
       excerpt: boot.verdict === 'error' ? boot.message : null,
       logUrl: cell.artifacts.console === null ? this.#out.url(cell.artifacts.buildLog) : undefined,
     });
-    const exit = judgeExit(cell);
+    const exit = view.judgeExit(cell);
     if (exit) {
-      this.#add(`${BOOT}/machine exit`, testPath(BOOT, 'machine_exit'), WORD_STATUS[exit.verdict], {
+      this.#add(`${view.BOOT}/machine exit`, testPath(view.BOOT, 'machine_exit'), WORD_STATUS[exit.verdict], {
         entry: 'machine exit',
         label: exit.verdict,
         message: exit.message,
@@ -321,12 +312,12 @@ class CellTests {
         misc: { exit: cell.exit?.reason.kind ?? null },
       });
     }
-    this.#findings(BOOT);
+    this.#findings(view.BOOT);
     for (const w of cell.workloads) {
       this.#workload(w);
       this.#findings(w.name);
     }
-    for (const name of strayWorkloads(cell)) this.#findings(name);
+    for (const name of view.strayWorkloads(cell)) this.#findings(name);
   }
 
   #add(local: string, path: string, status: KcidbStatus, o: TestEntry): KcidbTest {
@@ -379,7 +370,7 @@ class CellTests {
 
   #findings(workload: string): void {
     const out = this.#out;
-    for (const f of findingsFor(this.#cell, workload)) {
+    for (const f of view.findingsFor(this.#cell, workload)) {
       const test = this.#add(
         `${workload}/kernel: ${f.title}`,
         testPath(workload, 'kernel', f.category),
@@ -398,7 +389,7 @@ class CellTests {
         issue,
         test,
         true,
-        `${f.title} in ${workload === BOOT ? 'boot' : workload} of ${this.#cell.id}`,
+        `${f.title} in ${workload === view.BOOT ? 'boot' : workload} of ${this.#cell.id}`,
         { count: f.count, console_lines: [f.firstLine, f.lastLine] },
       );
     }
@@ -408,7 +399,7 @@ class CellTests {
     const out = this.#out;
     const stepMisc: Misc = { workload: w.name, workload_status: w.status, exit_status: w.exitStatus };
     const logUrl = out.url(w.output) ?? this.#consoleUrl;
-    const step = judgeStep(this.#cell, w);
+    const step = view.judgeStep(this.#cell, w);
     if (step) {
       const status = WORD_STATUS[step.verdict];
       this.#add(`${w.name}/step`, testPath(w.name), status, {
@@ -422,7 +413,7 @@ class CellTests {
       });
     }
     for (const c of w.cases) {
-      const j = judgeCase(this.#cell, c);
+      const j = view.judgeCase(this.#cell, c);
       const status = CASE_STATUS[c.status].kcidb;
       const failing = j.verdict === 'failed' || j.verdict === 'error';
       const test = this.#add(`${w.name}/${c.name}`, testPath(w.name, c.name), status, {
