@@ -109,8 +109,3 @@ export function kernelSpecFromFlags(f: KernelFlags): KernelSpec {
   if (f.defaultFragments === false) spec.defaultFragments = false;
   return spec;
 }
-
-/** A kernel's name in a run's matrix and reports when it comes from the command line. */
-export function commandLineKernelName(spec: KernelSpec): string {
-  return spec.name ?? describeSource(spec.source);
-}

@@ -83,9 +83,6 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
   };
 }
 
-/** A Progress that prints nothing, for tests and --quiet. */
-export const silentProgress: Progress = { step() {}, detail() {}, warn() {}, done() {} };
-
 /**
  * Also writes every step and warning (and details, sampled every `heartbeatMs`) as
  * timestamped lines to a file, so a run folder keeps zdh's own story of the run.

@@ -36,10 +36,6 @@ export interface MergeResult {
   notes: string[];
 }
 
-export function mergeSummaries(list: readonly RunSummary[], opts: MergeOptions = {}): RunSummary {
-  return mergeRuns(list, opts).summary;
-}
-
 export function mergeRuns(list: readonly RunSummary[], opts: MergeOptions = {}): MergeResult {
   const first = list[0];
   if (first === undefined) throw usageError('nothing to merge: give at least one run');

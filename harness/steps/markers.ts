@@ -22,14 +22,6 @@ export type StepMarker =
   | { kind: 'begin'; step: string; nonce: string | undefined }
   | { kind: 'end'; step: string; status: number; nonce: string | undefined };
 
-export function beginMarker(step: string, nonce: string): string {
-  return `${MARKER_PREFIX} begin ${step} nonce=${nonce}`;
-}
-
-export function endMarker(step: string, status: number, nonce: string): string {
-  return `${MARKER_PREFIX} end ${step} status=${status} nonce=${nonce}`;
-}
-
 const MARKER_RE =
   /zdh: step (begin|end) ([A-Za-z0-9_.:-]+)(?: status=(-?\d+))?(?: nonce=([A-Za-z0-9]+))?\s*$/;
 

@@ -26,17 +26,6 @@ export interface SuiteNarrowing {
   repeat: number | null;
 }
 
-/** No narrowing: the suite as it is. */
-export const NO_NARROWING: SuiteNarrowing = {
-  source: null,
-  base: null,
-  patches: [],
-  config: [],
-  machines: null,
-  workloads: null,
-  repeat: null,
-};
-
 /**
  * Workloads by name, in the order given: a suite's workload keeps its settings (params,
  * timeout), any other name stands alone. null keeps all of the suite's.

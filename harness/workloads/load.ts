@@ -118,17 +118,3 @@ export function loadWorkloads(dirs: readonly string[] = WORKLOAD_DIRS): LoadedWo
   }
   return all;
 }
-
-/** The declarations for the given names, in that order; unknown names are a usage error listing the known ones. */
-export function selectWorkloads(all: readonly LoadedWorkload[], names: readonly string[]): LoadedWorkload[] {
-  const byName = new Map(all.map((w) => [w.name, w]));
-  const unknown = names.filter((n) => !byName.has(n));
-  if (unknown.length > 0) {
-    throw configError(`unknown workload(s): ${unknown.join(', ')}`, {
-      hint: `known workloads: ${[...byName.keys()].sort().join(', ')}`,
-    });
-  }
-  const dup = names.filter((n, i) => names.indexOf(n) !== i);
-  if (dup.length > 0) throw configError(`workload(s) selected twice: ${[...new Set(dup)].join(', ')}`);
-  return names.map((n) => byName.get(n)!);
-}

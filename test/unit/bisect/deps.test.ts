@@ -7,9 +7,9 @@ import type { Selection } from '../../../harness/bisect/model.ts';
 import { planFor, type SuiteLookup } from '../../../harness/bisect/selection.ts';
 import { defaultKernelSpec } from '../../../harness/build/kernel-spec.ts';
 import { ZdhError } from '../../../harness/errors.ts';
-import { silentProgress } from '../../../harness/progress/progress.ts';
 import { defaultPlanCell } from '../../../harness/run/default-plan.ts';
 import type { Suite } from '../../../harness/suite/suite.ts';
+import { silentProgress } from '../../helpers/progress.ts';
 import { loadFixture } from '../report/helpers.ts';
 
 const sel = (over: Partial<Selection> = {}): Selection => ({

@@ -16,10 +16,10 @@ import type { BuildOptions } from '../../../harness/build/build-kernel.ts';
 import { defaultKernelSpec, type KernelSpec } from '../../../harness/build/kernel-spec.ts';
 import type { BuildRecord } from '../../../harness/build/types.ts';
 import type { CellResult } from '../../../harness/model/result.ts';
-import { silentProgress } from '../../../harness/progress/progress.ts';
 import type { ExecuteCellArgs } from '../../../harness/run/execute-cell.ts';
 import { lockRunFolder } from '../../../harness/run/run-folder.ts';
 import { gitIn } from '../../helpers/git.ts';
+import { silentProgress } from '../../helpers/progress.ts';
 import { recordFor } from '../build/fake-build.ts';
 import { clean, interruptedCell, withFinding } from './helpers.ts';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normaliseArchivePath, readCpio, sortForArchive, writeCpio } from '../../../harness/image/cpio.ts';
+import { normaliseArchivePath, sortForArchive, writeCpio } from '../../../harness/image/cpio.ts';
+import { readCpio } from '../../helpers/cpio-reader.ts';
 
 const hdr = (fields: number[], name: string): string =>
   `070701${fields.map((n) => n.toString(16).padStart(8, '0')).join('')}${name}\0`;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../harness/model/result.ts';
 import { renderHtml } from '../../../harness/report/html.ts';
-import { mergeSummaries } from '../../../harness/report/merge.ts';
+import { mergeSummaries } from '../../helpers/merge.ts';
 import { atRuns, hostileString, loadFixture, XML_ILLEGAL } from './helpers.ts';
 
 const html = (name: Parameters<typeof loadFixture>[0]): string => renderHtml(loadFixture(name));

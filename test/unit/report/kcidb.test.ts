@@ -13,7 +13,7 @@ import {
   serialiseKcidb,
   testPath,
 } from '../../../harness/report/kcidb.ts';
-import { mergeSummaries } from '../../../harness/report/merge.ts';
+import { mergeSummaries } from '../../helpers/merge.ts';
 import {
   atRuns,
   FIXTURES,

@@ -3,14 +3,15 @@ import { ZdhError } from '../../../harness/errors.ts';
 import type { RunSummary } from '../../../harness/model/result.ts';
 import { totals } from '../../../harness/model/status.ts';
 import { renderJUnit } from '../../../harness/report/junit.ts';
-import { mergeRuns, mergeSummaries } from '../../../harness/report/merge.ts';
+import { mergeRuns } from '../../../harness/report/merge.ts';
+import { mergeSummaries } from '../../helpers/merge.ts';
 import { atRuns, loadFixture, validateJUnitText } from './helpers.ts';
 
 /** The shards as written at /runs/shard-1 and /runs/shard-2. */
 const shard1 = (): RunSummary => atRuns(loadFixture('shard-1'), 'shard-1');
 const shard2 = (): RunSummary => atRuns(loadFixture('shard-2'), 'shard-2');
 
-describe('mergeSummaries: two shards', () => {
+describe('mergeRuns: two shards', () => {
   const merged = mergeSummaries([shard1(), shard2()], { dir: '/runs/merged', command: ['merge', 'a', 'b'] });
 
   it('concatenates the cells in the order the runs are given', () => {

@@ -11,8 +11,8 @@ import type { RunSummary } from '../../../harness/model/result.ts';
 import { renderHtml } from '../../../harness/report/html.ts';
 import { renderJUnit } from '../../../harness/report/junit.ts';
 import { renderKcidb } from '../../../harness/report/kcidb.ts';
-import { mergeSummaries } from '../../../harness/report/merge.ts';
 import { renderTerminal } from '../../../harness/report/terminal.ts';
+import { mergeSummaries } from '../../helpers/merge.ts';
 import { FIXTURES, fixtureDir, loadFixture } from './helpers.ts';
 
 type Counts = Record<string, number>;

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ZdhError } from '../../../harness/errors.ts';
-import { silentProgress } from '../../../harness/progress/progress.ts';
 import { orchestrate } from '../../../harness/run/orchestrate.ts';
 import { defaultRunDir, lockRunFolder } from '../../../harness/run/run-folder.ts';
+import { silentProgress } from '../../helpers/progress.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'zdh-run-folder-'));
 const children: ChildProcess[] = [];

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultKernelSpec } from '../../../harness/build/kernel-spec.ts';
 import { ZdhError } from '../../../harness/errors.ts';
 import { planRun } from '../../../harness/run/run-plan.ts';
-import { NO_NARROWING } from '../../../harness/suite/narrow.ts';
 import type { Suite } from '../../../harness/suite/suite.ts';
+import { NO_NARROWING } from '../../helpers/narrowing.ts';
 
 const suite: Suite = {
   name: 'mem',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StepTracker } from '../../../harness/scan/attribute.ts';
 import { dedupe } from '../../../harness/scan/dedupe.ts';
 import type { Finding } from '../../../harness/scan/types.ts';
-import { beginMarker, endMarker } from '../../../harness/steps/markers.ts';
+import { beginMarker, endMarker } from '../../helpers/markers.ts';
 
 describe('StepTracker', () => {
   it('attributes lines before the first marker to boot', () => {

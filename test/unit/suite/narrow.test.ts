@@ -4,12 +4,12 @@ import { LAYER } from '../../../harness/kconfig/fragments.ts';
 import { expandMatrix } from '../../../harness/suite/matrix.ts';
 import {
   kernelNameFor,
-  NO_NARROWING,
   narrowSuite,
   pickWorkloads,
   type SuiteNarrowing,
 } from '../../../harness/suite/narrow.ts';
 import type { Suite } from '../../../harness/suite/suite.ts';
+import { NO_NARROWING } from '../../helpers/narrowing.ts';
 
 /** A suite held in memory: two kernels, two machines, a matrix that names both. */
 const suite: Suite = {
