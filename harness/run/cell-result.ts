@@ -60,6 +60,8 @@ export interface WorkloadFacts {
   /** Console line range of each step, from the scan. */
   stepLines: ReadonlyMap<string, [number, number]> | undefined;
   findings: readonly { workload: string; title: string }[];
+  /** Why the machine stopped early (describeExit), when it did: named by the cases it left unreported. */
+  machineStop?: string;
   kernelRelease: string;
   accel: string;
   /** Output file paths are made relative to this. */
@@ -77,7 +79,7 @@ export function workloadResults(
     const results = w.steps.map((s) => byStep.get(s.name)).filter((r): r is StepResult => r !== undefined);
     const cases = expectations.judge({
       workload: w.name,
-      cases: w.cases(results),
+      cases: w.cases(results, facts.machineStop),
       kernelRelease: facts.kernelRelease,
       accel: facts.accel,
       findings: facts.findings,

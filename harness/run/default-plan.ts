@@ -24,14 +24,13 @@ export const defaultPlanCell: PlanCell = async ({ workloads, build, profile, onP
     return {
       name: pw.name,
       steps: [step],
-      cases: (results) => {
+      cases: (results, machineStop) => {
         const r = results[0];
-        const outcome = parseWorkloadOutput(pw, {
-          state: r?.state ?? 'not-run',
-          status: r?.status,
-          output: r?.output ?? '',
-          nonce: r?.nonce ?? '',
-        });
+        const outcome = parseWorkloadOutput(
+          pw,
+          { state: r?.state ?? 'not-run', status: r?.status, output: r?.output ?? '', nonce: r?.nonce ?? '' },
+          machineStop,
+        );
         return outcome.cases.map(
           (c): CaseResult => ({ name: c.name, status: c.status, message: c.reason ?? null, durationS: null }),
         );

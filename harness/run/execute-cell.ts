@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { BuildRecord } from '../build/types.ts';
 import { ZdhError } from '../errors.ts';
 import type { AccelRequest } from '../machine/accel.ts';
-import { cellExit } from '../machine/exit-reason.ts';
+import { cellExit, describeExit } from '../machine/exit-reason.ts';
 import type { MachineProfile } from '../machine/profile-rules.ts';
 import { runMachine } from '../machine/runner.ts';
 import { emptyCell } from '../model/empty-cell.ts';
@@ -110,6 +110,7 @@ export async function executeCell(a: ExecuteCellArgs): Promise<CellResult> {
       steps: machine.steps,
       stepLines: scan?.stepLines,
       findings,
+      ...(machine.exitReason.kind === 'done' ? {} : { machineStop: describeExit(machine.exitReason) }),
       kernelRelease: build.kernelRelease,
       accel: machine.accel.used,
       relative: (p) => relative(a.runDir, p),

@@ -17,7 +17,11 @@ export interface CellWorkload {
   /** Set when the workload cannot run on this machine or kernel (its needs are not met). */
   skipReason?: string;
   /** Cases from this workload's step results (one per test case, 'missing' for those never reported). */
-  cases(results: readonly StepResult[]): CaseResult[];
+  /**
+   * The cases of the step results. `machineStop` says why the machine stopped before every
+   * step ran (describeExit of its exit: a hang, a panic), for the cases that never reported.
+   */
+  cases(results: readonly StepResult[], machineStop?: string): CaseResult[];
 }
 
 export interface CellPlan {

@@ -115,18 +115,21 @@ const tail = (lines: readonly string[], n = 60): string[] => lines.filter((l) =>
 export function parseWorkloadOutput(
   w: Pick<ResolvedWorkload, 'name' | 'expectedCases' | 'checks' | 'setupCommands' | 'commandTimeoutS'>,
   step: StepOutcome,
+  /** Why the machine stopped (describeExit: a hang, a panic), when it did, for missing cases. */
+  machineStop?: string,
 ): WorkloadOutcome {
   const notes: string[] = [];
   const cases: TapCase[] = [];
   const make = makeCase;
-  // Why cases are missing; run/cell-result.ts names the machine's own reason (a hang, a
-  // panic) for the steps a stopped machine never ran.
+  // Why cases are missing: the machine's own reason when it stopped early (a later workload
+  // is then blocked by the hang or panic of an earlier one, and says so).
   const stoppedMachine =
-    step.state === 'timeout'
+    machineStop ??
+    (step.state === 'timeout'
       ? 'the step ran past its time limit'
       : step.state === 'incomplete'
         ? 'the machine stopped while the workload ran'
-        : 'the machine stopped before the workload';
+        : 'the machine stopped before the workload');
   const missingAll = (reason: string): void => {
     const names = w.expectedCases.length > 0 ? w.expectedCases : [w.name];
     for (const n of names) cases.push(make(n, 'missing', reason));

@@ -154,6 +154,27 @@ describe('able-to-fail: each probe fails on a kernel broken on its path', () => 
     expect(r.judged.some((x) => x.status === 'fail' || x.status === 'missing')).toBe(true);
   });
 
+  // Issue 17's case: a leaked device-private pgmap reference hangs the unload in D state
+  // with no oops before it. The run stops on the hung-task detector's second report of the
+  // same task, with that finding, and the workload after it says it was blocked by the hang.
+  it('hmm-tests: a freed device-private page that keeps its pgmap reference (mm/memremap.c) hangs memunmap_pages', async () => {
+    const r = await runWorkloads(await patchedBuild('pgmap-ref-leak.patch'), [
+      { name: 'hmm-tests' },
+      { name: 'hmm-stress' },
+    ]);
+    expect(r.cell.exit?.reason).toMatchObject({ kind: 'hang', step: 'hmm-tests' });
+    const reason = r.cell.exit?.reason as { hungTask?: unknown; blockedTask?: unknown };
+    expect(reason.hungTask ?? reason.blockedTask).toBeDefined();
+    expect(r.findings).toContainEqual({ workload: 'hmm-tests', title: 'INFO: task hung in memunmap_pages' });
+    expect(r.judged.some((c) => c.workload === 'hmm-tests' && c.status === 'pass')).toBe(true);
+    const stress = r.judged.filter((c) => c.workload === 'hmm-stress');
+    expect(stress.length).toBeGreaterThan(0);
+    for (const c of stress) {
+      expect(c.status).toBe('missing');
+      expect(c.message).toMatch(/^not run: hang: in step 'hmm-tests' the kernel reported task/);
+    }
+  });
+
   it('zdh-kmem: hot-added memory never removed (drivers/dax/kmem.c)', async () => {
     const r = await runWorkloads(await patchedBuild('kmem-hotremove-skipped.patch'), [{ name: 'kmem' }]);
     expect(byName(r, 'kmem', 'offline')?.status).toBe('fail');

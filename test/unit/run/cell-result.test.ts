@@ -68,6 +68,32 @@ describe('workloadResults', () => {
     ...o,
   });
 
+  it("hands each workload the machine's early stop, so cases never reported name it", () => {
+    const seen: (string | undefined)[] = [];
+    const w = planned('w', ['w'], {
+      cases: (_results, machineStop) => {
+        seen.push(machineStop);
+        return [kase('c', 'missing')];
+      },
+    });
+    const facts = {
+      steps: [step('w', { state: 'not-run', status: undefined })],
+      stepLines: undefined,
+      findings: [],
+      kernelRelease: '6.1.192',
+      accel: 'tcg',
+      relative: (p: string) => p,
+    };
+    const judge = { judge: ({ cases }: { cases: CaseResult[] }) => cases };
+    workloadResults(
+      [w],
+      { ...facts, machineStop: "hang: in step 'x' the kernel reported task y blocked" },
+      judge,
+    );
+    workloadResults([w], facts, judge);
+    expect(seen).toEqual(["hang: in step 'x' the kernel reported task y blocked", undefined]);
+  });
+
   it("judges each workload's cases from its own steps, with the expectations, and says where its output and console lines are", () => {
     const judged: string[] = [];
     const [hmm, dax, devdax] = workloadResults(

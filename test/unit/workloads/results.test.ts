@@ -272,6 +272,15 @@ describe('workload results when things go wrong', () => {
     expect(o.cases.map((c) => c.name)).toEqual(daxCases);
     expect(o.cases.every((c) => c.status === 'missing')).toBe(true);
     expect(o.cases[0]!.reason).toBe('not run: the machine stopped before the workload');
+    // A machine stopped by an earlier workload's hang: the cases name that hang.
+    const stop =
+      "hang: in step 'hmm-tests' the kernel reported task rmmod:150 blocked (more than 10 s) twice in a row";
+    const blocked = parseWorkloadOutput(
+      planned({ name: 'dax-ext4', expectedCases: daxCases }),
+      { state: 'not-run', status: undefined, output: '', nonce: '' },
+      stop,
+    );
+    expect(new Set(blocked.cases.map((c) => c.reason))).toEqual(new Set([`not run: ${stop}`]));
     const td = parseWorkloadOutput(
       planned({ name: 'w', expectedCases: ['a'] }),
       finished(
