@@ -8,22 +8,11 @@ import { positiveCount } from '../../../harness/cli/arg-parsers.ts';
 import { selectionFromFlags } from '../../../harness/cli/commands/bisect.ts';
 import { ZdhError } from '../../../harness/errors.ts';
 import { projectRoot } from '../../../harness/util/paths.ts';
+import { selection } from '../../helpers/selection.ts';
 
 describe('selection flags', () => {
   it('defaults: the default suite, one run, auto accelerator, no signature', () => {
-    expect(selectionFromFlags({})).toEqual({
-      suite: 'default',
-      workloads: null,
-      machines: null,
-      repeat: 1,
-      patches: [],
-      config: [],
-      base: null,
-      defaultFragments: true,
-      accel: 'auto',
-      ignore: [],
-      match: [],
-    });
+    expect(selectionFromFlags({})).toEqual(selection());
   });
 
   it('makes paths absolute so a resumed bisect finds them from anywhere; names stay names', () => {

@@ -10,22 +10,10 @@ import { ZdhError } from '../../../harness/errors.ts';
 import { defaultPlanCell } from '../../../harness/run/default-plan.ts';
 import type { Suite } from '../../../harness/suite/suite.ts';
 import { silentProgress } from '../../helpers/progress.ts';
+import { selection } from '../../helpers/selection.ts';
 import { loadFixture } from '../report/helpers.ts';
 
-const sel = (over: Partial<Selection> = {}): Selection => ({
-  suite: 'default',
-  workloads: null,
-  machines: null,
-  repeat: 1,
-  patches: [],
-  config: [],
-  base: null,
-  defaultFragments: true,
-  accel: 'auto',
-  ignore: [],
-  match: [],
-  ...over,
-});
+const sel = (over: Partial<Selection> = {}): Selection => selection({ suite: 'default', ...over });
 
 const memSuite = (name: string, workloads: string[]): Suite => ({
   name,

@@ -20,6 +20,7 @@ import type { ExecuteCellArgs } from '../../../harness/run/execute-cell.ts';
 import { lockRunFolder } from '../../../harness/run/run-folder.ts';
 import { gitIn } from '../../helpers/git.ts';
 import { silentProgress } from '../../helpers/progress.ts';
+import { selection } from '../../helpers/selection.ts';
 import { recordFor } from '../build/fake-build.ts';
 import { clean, interruptedCell, withFinding } from './helpers.ts';
 
@@ -55,20 +56,8 @@ function git(args: string[], cwd = repo): string {
   return gitIn(cwd, args);
 }
 
-const sel = (over: Partial<Selection> = {}): Selection => ({
-  suite: 'toy',
-  workloads: ['hmm-tests'],
-  machines: null,
-  repeat: 1,
-  patches: [],
-  config: [],
-  base: null,
-  defaultFragments: true,
-  accel: 'auto',
-  ignore: [],
-  match: [],
-  ...over,
-});
+const sel = (over: Partial<Selection> = {}): Selection =>
+  selection({ suite: 'toy', workloads: ['hmm-tests'], ...over });
 
 interface World {
   /** Each build asked for (the step's own and the run's), as cN. */

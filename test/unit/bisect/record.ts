@@ -1,4 +1,5 @@
 import type { BisectRecord, StepRecord } from '../../../harness/bisect/model.ts';
+import { selection } from '../../helpers/selection.ts';
 
 /** A finished bisect over 13 commits: the confirmations, then git's choices, one of them unbuildable. */
 export const C = (n: number): string => `${String(n).padStart(2, '0')}${'c'.repeat(38)}`;
@@ -45,19 +46,7 @@ export function finishedRecord(): BisectRecord {
     good: { ref: 'base', commit: C(0), subject: 'base' },
     bad: { ref: 'HEAD', commit: C(13), subject: 'c13' },
     rangeSize: 13,
-    selection: {
-      suite: 'default',
-      workloads: ['hmm-tests'],
-      machines: null,
-      repeat: 1,
-      patches: [],
-      config: [],
-      base: null,
-      defaultFragments: true,
-      accel: 'auto',
-      ignore: [],
-      match: [],
-    },
+    selection: selection({ workloads: ['hmm-tests'] }),
     signature: {
       matchers: [{ kind: 'title', text: 'WARNING in dmirror_devmem_alloc_page' }],
       origin: 'inferred',

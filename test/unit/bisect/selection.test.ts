@@ -5,6 +5,7 @@ import { defaultKernelSpec } from '../../../harness/build/kernel-spec.ts';
 import { ZdhError } from '../../../harness/errors.ts';
 import { LAYER } from '../../../harness/kconfig/fragments.ts';
 import type { Suite } from '../../../harness/suite/suite.ts';
+import { selection } from '../../helpers/selection.ts';
 
 const suite: Suite = {
   name: 'nightly',
@@ -27,20 +28,7 @@ const suite: Suite = {
   repeats: 3,
 };
 
-const sel = (over: Partial<Selection> = {}): Selection => ({
-  suite: 'nightly',
-  workloads: null,
-  machines: null,
-  repeat: 1,
-  patches: [],
-  config: [],
-  base: null,
-  defaultFragments: true,
-  accel: 'auto',
-  ignore: [],
-  match: [],
-  ...over,
-});
+const sel = (over: Partial<Selection> = {}): Selection => selection({ suite: 'nightly', ...over });
 
 describe('planSteps', () => {
   it('takes the first kernel’s configuration, extended by the flags', () => {

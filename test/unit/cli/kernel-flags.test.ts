@@ -20,6 +20,7 @@ import { LAYER } from '../../../harness/kconfig/fragments.ts';
 import { expandMatrix } from '../../../harness/suite/matrix.ts';
 import { narrowSuite } from '../../../harness/suite/narrow.ts';
 import { loadSuite, type Suite } from '../../../harness/suite/suite.ts';
+import { NO_NARROWING } from '../../helpers/narrowing.ts';
 
 /** Parses argv with the shared kernel options on a bare command and returns what commander made of them. */
 function parse(argv: string[], add = addKernelOptions): Record<string, unknown> {
@@ -193,15 +194,7 @@ describe('zdh run with a source flag', () => {
 
 describe('zdh run: the narrowing flags parsed', () => {
   it('makes paths absolute, keeps names, and leaves out what was not given', () => {
-    expect(narrowingFromFlags({})).toEqual({
-      source: null,
-      base: null,
-      patches: [],
-      config: [],
-      machines: null,
-      workloads: null,
-      repeat: null,
-    });
+    expect(narrowingFromFlags({})).toEqual(NO_NARROWING);
     expect(
       narrowingFromFlags({
         tree: 'linux',
