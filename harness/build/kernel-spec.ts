@@ -27,14 +27,3 @@ export function defaultKernelSpec(): KernelSpec {
     defaultFragments: true,
   };
 }
-
-export function describeSource(s: SourceSpec): string {
-  switch (s.kind) {
-    case 'tarball':
-      return s.path;
-    case 'tree':
-      return s.path;
-    case 'git':
-      return `${s.repo}@${s.ref}`;
-  }
-}

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultKernelSpec, describeSource, type KernelSpec } from '../build/kernel-spec.ts';
+import { defaultKernelSpec, type KernelSpec } from '../build/kernel-spec.ts';
 import { usageError } from '../errors.ts';
 import { extraFragmentNames, LAYER } from '../kconfig/fragments.ts';
 import type { SourceSpec } from '../source/types.ts';
@@ -108,4 +108,19 @@ export function kernelSpecFromFlags(f: KernelFlags): KernelSpec {
   spec.fragments = [...spec.fragments, ...(f.config ?? []).map((ref) => ({ ref, layer: LAYER.commandLine }))];
   if (f.defaultFragments === false) spec.defaultFragments = false;
   return spec;
+}
+
+/**
+ * --workload, --machine, --patches and --config, each repeatable: what narrows a suite's
+ * matrix (`zdh run`) or a bisect's selection, worded by `help` for each command.
+ */
+export function addNarrowingOptions(
+  cmd: Command,
+  help: { workload: string; machine: string; patches: string; config: string },
+): Command {
+  return cmd
+    .option('--workload <name>', help.workload, collect)
+    .option('--machine <name|file>', help.machine, collect)
+    .option('--patches <path>', help.patches, collect)
+    .option('--config <fragment>', help.config, collect);
 }

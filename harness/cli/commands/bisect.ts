@@ -15,6 +15,7 @@ import { createProgress } from '../../progress/progress.ts';
 import { defaultRunDir } from '../../run/run-folder.ts';
 import { shippedSuites } from '../../suite/suite.ts';
 import { collect, positiveCount } from '../arg-parsers.ts';
+import { addNarrowingOptions } from '../kernel-flags.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -36,19 +37,16 @@ export interface SelectionFlags {
 }
 
 export function addSelectionOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--suite <name|file>',
-      `suite whose workloads, machines and kernel configuration each step uses (${shippedSuites().join(', ') || 'default'})`,
-    )
-    .option('--workload <name>', 'run only these workloads (repeatable)', collect)
-    .option(
-      '--machine <name|file>',
-      'machine profiles to run on instead of the suite’s (repeatable)',
-      collect,
-    )
-    .option('--patches <path>', 'patch file, folder or series applied on every commit (repeatable)', collect)
-    .option('--config <fragment>', 'kconfig fragment path or name added to every build (repeatable)', collect)
+  cmd.option(
+    '--suite <name|file>',
+    `suite whose workloads, machines and kernel configuration each step uses (${shippedSuites().join(', ') || 'default'})`,
+  );
+  return addNarrowingOptions(cmd, {
+    workload: 'run only these workloads (repeatable)',
+    machine: 'machine profiles to run on instead of the suite’s (repeatable)',
+    patches: 'patch file, folder or series applied on every commit (repeatable)',
+    config: 'kconfig fragment path or name added to every build (repeatable)',
+  })
     .option('--base <config>', 'base config: tinyconfig (default), allnoconfig, defconfig or a .config file')
     .option('--no-default-fragments', "leave out the project's configs/kconfig/*.config")
     .addOption(

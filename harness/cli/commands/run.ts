@@ -12,9 +12,15 @@ import { defaultRunDir } from '../../run/run-folder.ts';
 import { planRun } from '../../run/run-plan.ts';
 import type { SuiteNarrowing } from '../../suite/narrow.ts';
 import { loadSuite, shippedSuites } from '../../suite/suite.ts';
-import { collect, positiveCount } from '../arg-parsers.ts';
+import { positiveCount } from '../arg-parsers.ts';
 import { RUN_EXIT_CODE } from '../exit-codes.ts';
-import { addSourceOptions, baseFromFlag, type SourceFlags, sourceFromFlags } from '../kernel-flags.ts';
+import {
+  addNarrowingOptions,
+  addSourceOptions,
+  baseFromFlag,
+  type SourceFlags,
+  sourceFromFlags,
+} from '../kernel-flags.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 import { kcidbOriginOption } from './report.ts';
@@ -48,20 +54,13 @@ export const registerRun: RegisterCommand = (program, result) => {
       new Option('--jobs <n>', 'VMs at once (default: from cores and memory)').argParser(positiveCount),
     )
     .option('--shard <i/n>', 'run slice I of N of the matrix (for CI fan-out; merge with `zdh merge`)')
-    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
-    .option('--workload <name>', 'run only these workloads (repeatable; any known workload)', collect)
-    .option(
-      '--machine <name|file>',
-      'run on these machine profiles instead of the suite’s (repeatable)',
-      collect,
-    )
-    .option('--patches <path>', 'add a patch, folder or series to every kernel (repeatable)', collect)
-    .option(
-      '--config <fragment>',
-      'add a kconfig fragment to every kernel (repeatable; overrides the suite)',
-      collect,
-    )
-    .addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positiveCount));
+    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'));
+  addNarrowingOptions(cmd, {
+    workload: 'run only these workloads (repeatable; any known workload)',
+    machine: 'run on these machine profiles instead of the suite’s (repeatable)',
+    patches: 'add a patch, folder or series to every kernel (repeatable)',
+    config: 'add a kconfig fragment to every kernel (repeatable; overrides the suite)',
+  }).addOption(new Option('--repeat <n>', 'run every cell N times').argParser(positiveCount));
   // --tarball/--tree/--git replace the suite's kernels with that one; --base applies to every kernel.
   addSourceOptions(cmd)
     .option('--json', 'print summary.json on stdout at the end')
