@@ -170,6 +170,13 @@ static void touch_read(const char *p, size_t len)
 		ZDH_CHECK(map != NULL, "mmap");                               \
 	} while (0)
 
+/* A case's file in the DAX folder (skipped without --dir), made and mapped shared. */
+#define NEED_MAPPED(name, size, path, fd, map)        \
+	do {                                           \
+		NEED_DIR();                            \
+		MAKE_MAPPED(name, size, path, fd, map); \
+	} while (0)
+
 /* The end of a case: unmaps and closes the file, and its O_DIRECT copy when out >= 0, and removes them. */
 static void drop_files(char *map, size_t size, int fd, const char *path, int out, const char *out_path)
 {
@@ -266,8 +273,7 @@ static int case_madvise_dontneed_2m(void)
 	char *p;
 	int fd;
 
-	NEED_DIR();
-	MAKE_MAPPED("dontneed.dat", size, path, fd, p);
+	NEED_MAPPED("dontneed.dat", size, path, fd, p);
 	touch_read(p, size);
 	/* 4K inside a 2M extent: splits a PMD mapping. */
 	ZDH_CHECK(madvise(p + TWO_MB + 5 * ZDH_PAGE, ZDH_PAGE, MADV_DONTNEED) == 0, "MADV_DONTNEED 4K");
@@ -296,8 +302,7 @@ static int case_partial_munmap_2m(void)
 	char *p;
 	int fd;
 
-	NEED_DIR();
-	MAKE_MAPPED("munmap.dat", size, path, fd, p);
+	NEED_MAPPED("munmap.dat", size, path, fd, p);
 	touch_read(p, size);
 	ZDH_CHECK(munmap(p + hole1 * ZDH_PAGE, ZDH_PAGE) == 0, "munmap 4K inside a 2M extent");
 	ZDH_CHECK(munmap(p + hole2 * ZDH_PAGE, hole2n * ZDH_PAGE) == 0, "munmap 1M of a 2M extent");
@@ -329,8 +334,7 @@ static int case_mremap_2m(void)
 	char *p, *dest, *q, *r;
 	int fd;
 
-	NEED_DIR();
-	MAKE_MAPPED("mremap.dat", size, path, fd, p);
+	NEED_MAPPED("mremap.dat", size, path, fd, p);
 	touch_read(p, size);
 	dest = zdh_aligned_area(TWO_MB, TWO_MB);
 	ZDH_CHECK(dest != NULL, "address space");
