@@ -5,7 +5,7 @@ import { defaultKernelSpec, type KernelSpec } from '../build/kernel-spec.ts';
 import { usageError } from '../errors.ts';
 import { extraFragmentNames, LAYER } from '../kconfig/fragments.ts';
 import type { SourceSpec } from '../source/types.ts';
-import { type KernelSpecYaml, loadKernelSpecFile } from '../spec/kernel-spec-file.ts';
+import type { KernelSpecYaml } from '../spec/kernel-spec-file.ts';
 import { collect } from './arg-parsers.ts';
 
 /**
@@ -100,10 +100,15 @@ export function applySourceFlags(spec: KernelSpec, f: SourceFlags): KernelSpec {
 }
 
 /** Flags (and an optional --spec file) → KernelSpec. Command-line fragments override the spec's. */
-export function kernelSpecFromFlags(f: KernelFlags): KernelSpec {
+export async function kernelSpecFromFlags(f: KernelFlags): Promise<KernelSpec> {
   // Checked before --spec is read: a usage error is a usage error whatever the file holds.
   sourceFromFlags(f);
-  const spec = applySourceFlags(f.spec ? loadKernelSpecFile(f.spec) : defaultKernelSpec(), f);
+  // The YAML reader and its schema validator load only for --spec: a start without it
+  // (a cache hit of `zdh build`) does not pay for them.
+  const fromFile = f.spec
+    ? (await import('../spec/kernel-spec-file.ts')).loadKernelSpecFile(f.spec)
+    : defaultKernelSpec();
+  const spec = applySourceFlags(fromFile, f);
   spec.patches = [...spec.patches, ...(f.patches ?? []).map((p) => resolve(p))];
   spec.fragments = [...spec.fragments, ...(f.config ?? []).map((ref) => ({ ref, layer: LAYER.commandLine }))];
   if (f.defaultFragments === false) spec.defaultFragments = false;

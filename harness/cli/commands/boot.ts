@@ -63,14 +63,14 @@ export async function prepareMachine(
   flags: MachineFlags,
   progress: Progress,
 ): Promise<{ profile: MachineProfile; build: BuildRecord }> {
-  const spec = machineKernelSpec(flags);
+  const spec = await machineKernelSpec(flags);
   const profile = loadProfile(flags.machine);
   const build = spec ? await buildKernel(spec, { progress }) : await resolveBuild(flags.kernel, { progress });
   return { profile, build };
 }
 
 /** The kernel to build for `zdh boot`/`zdh shell`, or undefined for --kernel (or the default build). */
-export function machineKernelSpec(flags: MachineFlags): KernelSpec | undefined {
+export async function machineKernelSpec(flags: MachineFlags): Promise<KernelSpec | undefined> {
   if (!hasKernelFlags(flags)) return undefined;
   if (flags.kernel !== undefined)
     throw usageError(

@@ -21,7 +21,7 @@ export const registerBuild: RegisterCommand = (program, result) => {
     .option('--json', 'print one JSON object describing the build on stdout')
     .action(async (opts: KernelFlags & { jobs?: number; force?: boolean; json?: boolean }) => {
       const progress = createProgress();
-      const spec = kernelSpecFromFlags(opts);
+      const spec = await kernelSpecFromFlags(opts);
       try {
         const record = await buildKernel(spec, {
           progress,

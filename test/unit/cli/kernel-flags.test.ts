@@ -30,8 +30,8 @@ function parse(argv: string[], add = addKernelOptions): Record<string, unknown> 
 }
 
 describe('the shared kernel flags', () => {
-  it('compose a spec: the source replaced, patches and fragments appended, the defaults kept', () => {
-    const spec = kernelSpecFromFlags(
+  it('compose a spec: the source replaced, patches and fragments appended, the defaults kept', async () => {
+    const spec = await kernelSpecFromFlags(
       parse(['--tree', 'linux', '--patches', 'a.patch', '--config', 'kasan', '--base', 'defconfig']),
     );
     expect(spec).toEqual({
@@ -43,16 +43,16 @@ describe('the shared kernel flags', () => {
     });
   });
 
-  it('give the default spec when no flag is given', () => {
-    expect(kernelSpecFromFlags(parse([]))).toEqual(defaultKernelSpec());
+  it('give the default spec when no flag is given', async () => {
+    expect(await kernelSpecFromFlags(parse([]))).toEqual(defaultKernelSpec());
   });
 
-  it('--tarball and --git --ref name their sources; --no-default-fragments drops the defaults', () => {
+  it('--tarball and --git --ref name their sources; --no-default-fragments drops the defaults', async () => {
     expect(sourceFromFlags({ tarball: '/usr/src/linux-source-6.12.tar.xz' })).toEqual({
       kind: 'tarball',
       path: '/usr/src/linux-source-6.12.tar.xz',
     });
-    const spec = kernelSpecFromFlags(
+    const spec = await kernelSpecFromFlags(
       parse(['--git', '/src/linux', '--ref', 'v6.12', '--no-default-fragments']),
     );
     expect(spec.source).toEqual({ kind: 'git', repo: '/src/linux', ref: 'v6.12' });
@@ -90,13 +90,13 @@ describe('the shared kernel flags', () => {
     expect(longs('run')).toEqual(expect.arrayContaining(sourceLongs));
   });
 
-  it('zdh boot/shell: --kernel with a source flag is a usage error; without flags the --kernel path is used', () => {
-    expect(() => machineKernelSpec({ kernel: 'abc', tree: '/src/linux', defaultFragments: true })).toThrow(
-      /--kernel names a finished build/,
-    );
-    expect(machineKernelSpec({ kernel: 'abc', defaultFragments: true })).toBeUndefined();
-    expect(machineKernelSpec({ defaultFragments: true })).toBeUndefined();
-    expect(machineKernelSpec({ tarball: '/k.tar.xz', defaultFragments: true })?.source).toEqual({
+  it('zdh boot/shell: --kernel with a source flag is a usage error; without flags the --kernel path is used', async () => {
+    await expect(
+      machineKernelSpec({ kernel: 'abc', tree: '/src/linux', defaultFragments: true }),
+    ).rejects.toThrow(/--kernel names a finished build/);
+    expect(await machineKernelSpec({ kernel: 'abc', defaultFragments: true })).toBeUndefined();
+    expect(await machineKernelSpec({ defaultFragments: true })).toBeUndefined();
+    expect((await machineKernelSpec({ tarball: '/k.tar.xz', defaultFragments: true }))?.source).toEqual({
       kind: 'tarball',
       path: '/k.tar.xz',
     });
