@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { RunSummary } from '../model/result.ts';
 import type { Progress } from '../progress/progress.ts';
 import { writeReports } from '../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../run/default-plan.ts';
@@ -20,6 +21,10 @@ export const shippedSuiteLookup: SuiteLookup = {
   builtInDefault: () => suiteFromYaml({ workloads: [] }, join(suitesDir, 'default.yaml')),
 };
 
+const reportsInto = (summary: RunSummary, dir: string): void => {
+  writeReports(summary, dir);
+};
+
 /** planFor over the shipped suites (or a suite file). */
 export function planSelection(sel: Selection): StepPlan {
   return planFor(sel, shippedSuiteLookup);
@@ -37,11 +42,8 @@ export function stepDeps(a: {
     toolVersion: a.toolVersion,
     qemuVersion: a.qemuVersion,
     planFor: planSelection,
-    writeReports: (summary, dir) => {
-      writeReports(summary, dir);
-    },
-    onSummary: (summary, dir) => {
-      writeReports(summary, dir);
-    },
+    // The bisect's own folder (its record) and each step's run folder get the same reports.
+    writeReports: reportsInto,
+    onSummary: reportsInto,
   };
 }
