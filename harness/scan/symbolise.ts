@@ -147,19 +147,22 @@ export class Symboliser {
   }
 
   async symbolise(findings: readonly Finding[]): Promise<void> {
+    await this.symboliseFrames(findings.flatMap((f) => f.frames));
+  }
+
+  /** Symbolises frames in place, wherever they came from (a finding, a task's kernel stack). */
+  async symboliseFrames(frames: readonly Frame[]): Promise<void> {
     const batches = new Map<string, Batch>();
-    for (const finding of findings) {
-      for (const frame of finding.frames) {
-        if (frame.source !== null || frame.offset === null) continue;
-        const path = this.#binaryFor(frame);
-        if (path === undefined) continue;
-        let batch = batches.get(path);
-        if (batch === undefined) {
-          batch = { path, module: frame.module !== null, frames: [] };
-          batches.set(path, batch);
-        }
-        batch.frames.push(frame);
+    for (const frame of frames) {
+      if (frame.source !== null || frame.offset === null) continue;
+      const path = this.#binaryFor(frame);
+      if (path === undefined) continue;
+      let batch = batches.get(path);
+      if (batch === undefined) {
+        batch = { path, module: frame.module !== null, frames: [] };
+        batches.set(path, batch);
       }
+      batch.frames.push(frame);
     }
     for (const batch of batches.values()) await this.#symboliseBatch(batch);
   }

@@ -93,24 +93,35 @@ zdh_tasks() {
 `;
 
 /** The first line of a command, shortened, for the begin marker. */
-function headline(command: string): string {
+export function markerHeadline(command: string): string {
   const first = command.trim().split('\n')[0] ?? '';
   return first.length > 160 ? `${first.slice(0, 157)}...` : first;
 }
 
 function part(kind: string, label: string, p: ScriptPart, indent: string): string[] {
   return [
-    `${indent}printf '${WORKLOAD_MARKER}%s %s\\n' "$zdh_nonce" ${shellQuote(`${kind} ${label} begin: ${headline(p.command)}`)}`,
+    `${indent}printf '${WORKLOAD_MARKER}%s %s\\n' "$zdh_nonce" ${shellQuote(`${kind} ${label} begin: ${markerHeadline(p.command)}`)}`,
     `${indent}zdh_run ${Math.ceil(p.timeoutS)} ${shellQuote(p.command)}`,
     `${indent}printf '\\n${WORKLOAD_MARKER}%s ${kind} ${label} end %s\\n' "$zdh_nonce" "$zdh_rc"`,
+  ];
+}
+
+/**
+ * The environment a workload's step gives its commands, as the shell lines that start its
+ * script: the programs' folder first in PATH, and the workload's name. `zdh boot --workload`
+ * and `zdh shell --workload` give a guest command the same (run/guest-workloads.ts).
+ */
+export function stepEnvironment(workload: string | undefined): string[] {
+  return [
+    `export PATH=${GUEST_BIN}:$PATH`,
+    ...(workload === undefined ? [] : [`export ZDH_WORKLOAD=${shellQuote(workload)}`]),
   ];
 }
 
 export function renderWorkloadScript(input: ScriptInput): string {
   const lines: string[] = [
     `# zdh workload ${input.name} (rendered by harness/workloads/script.ts)`,
-    `export PATH=${GUEST_BIN}:$PATH`,
-    `export ZDH_WORKLOAD=${shellQuote(input.name)}`,
+    ...stepEnvironment(input.name),
   ];
   for (const [k, v] of Object.entries(input.env ?? {})) lines.push(`export ${k}=${shellQuote(v)}`);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion

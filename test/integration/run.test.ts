@@ -45,11 +45,28 @@ async function xmllint(file: string): Promise<string> {
   return `${res.exitCode}:${res.stderr.trim().split('\n').pop()}`;
 }
 
+/** The default-suite run's folder, which the tests after it read (set once `zdh run` has written it). */
+let defaultRun: string | undefined;
+
+/**
+ * The words after `zdh` of the `zdh boot … -- sh -c '…'` command an upstream report prints
+ * for a case: its ` \` line wraps undone, then split into words by sh itself, as the user's
+ * shell splits what they paste (`zdh` a function there that prints its arguments).
+ */
+async function reportedBootCommand(report: string, caseName: string): Promise<string[]> {
+  const lines = report.replace(/ \\\n\s+/g, ' ').split('\n');
+  const line = lines.find((l) => l.startsWith('  zdh boot ') && l.endsWith(` --only ${caseName}'`));
+  if (line === undefined) throw new Error(`no zdh boot command for ${caseName} in the report:\n${report}`);
+  const words = await execa('sh', ['-c', `zdh() { printf '%s\\0' "$@"; }\n${line.trim()}`]);
+  return words.stdout.split('\0').slice(0, -1);
+}
+
 describe('zdh run (real guests)', () => {
   it('runs the default suite (the main job) on the clean default kernel: exit 0, every workload with its cases, only documented expectations, every artifact', async () => {
     const out = mkdtempSync(join(tmpdir(), 'zdh-run-default-'));
     const res = await zdh(['run', '--out', out]);
     const summary = readSummary(out);
+    defaultRun = out;
     const failures = summary.cells.flatMap((c) =>
       c.workloads.flatMap((w) =>
         w.cases
@@ -116,6 +133,51 @@ describe('zdh run (real guests)', () => {
     };
     expect(manifest.builds[0]!.cacheKey).toBe(cell.kernel.cacheKey);
     expect(res.stderr).toContain(realpathSync(out));
+  });
+
+  it("zdh boot --workload dax-ext4 puts the workload's programs in the guest and reuses the run's cached kernel", async () => {
+    expect(defaultRun, 'the default-suite run above').toBeDefined();
+    const cell = readSummary(defaultRun!).cells[0]!;
+    const out = mkdtempSync(join(tmpdir(), 'zdh-boot-workload-'));
+    const res = await zdh(['boot', '--workload', 'dax-ext4', '--out', out, '--', 'true']);
+    expect(res.code, res.stderr).toBe(0);
+    // The run's build, found in the cache: nothing configured or compiled for the image.
+    const machine = JSON.parse(readFileSync(join(out, 'machine.json'), 'utf8')) as {
+      kernel: { cacheKey: string; cached: boolean };
+    };
+    expect(machine.kernel).toMatchObject({ cacheKey: cell.kernel.cacheKey, cached: true });
+    expect(res.stderr).not.toMatch(/configuring \(|building bzImage/);
+  });
+
+  it('reproduces the ext4 O_DIRECT hang in a fresh boot with the one zdh boot command its upstream report prints', async () => {
+    expect(defaultRun, 'the default-suite run above').toBeDefined();
+    const reports = await zdh(['report', defaultRun!, '--upstream']);
+    expect(reports.code, reports.stderr).toBe(0);
+    const file = reports.stdout
+      .split('\n')
+      .find((l) => /\/hang-missing-wake-up-in-ext4-break-layouts-[0-9a-f]{8}\.txt$/.test(l));
+    expect(file, reports.stdout).toBeDefined();
+    const report = readFileSync(file!, 'utf8');
+    expect(report.split('\n')[0]).toBe('HANG: missing wake-up in ext4_break_layouts');
+    // Only truncate_vs_odirect: one boot, its set-up and the one case (about 30-40 s under TCG).
+    const words = await reportedBootCommand(report, 'truncate_vs_odirect');
+    expect(words.slice(0, 3)).toEqual(['boot', '--workload', 'dax-ext4']);
+    expect(words.slice(-3, -1)).toEqual(['sh', '-c']);
+    expect(words.at(-1)).toMatch(/^zdh-pmem reset && .* --only truncate_vs_odirect$/);
+    // The report's command as printed, with a run folder of the test's own (default: .zdh/runs in the checkout).
+    const out = mkdtempSync(join(tmpdir(), 'zdh-boot-repro-'));
+    const res = await zdh(['boot', '--out', out, ...words.slice(1)]);
+    // 1: the case failed (the probe's status); 2 would be zdh's own failure.
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stdout).toMatch(/HANG: (truncate|punch hole) did not finish/);
+    expect(res.stdout).toMatch(/DIAGNOSIS: missing wake-up/);
+    const machine = JSON.parse(readFileSync(join(out, 'machine.json'), 'utf8')) as {
+      kernel: { cacheKey: string; cached: boolean };
+    };
+    expect(machine.kernel).toMatchObject({
+      cacheKey: readSummary(defaultRun!).cells[0]!.kernel.cacheKey,
+      cached: true,
+    });
   });
 
   it('fails with exit 1 on a patch that breaks device-private refcounting, naming the workload in all outputs', async () => {

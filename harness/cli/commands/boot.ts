@@ -8,9 +8,15 @@ import { usageError } from '../../errors.ts';
 import { describeExit, isKernelFailure } from '../../machine/exit-reason.ts';
 import { loadProfile } from '../../machine/profile.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
-import { type MachineResult, runMachine } from '../../machine/runner.ts';
+import { type MachineResult, type RunMachineOptions, runMachine } from '../../machine/runner.ts';
 import { createProgress, type Progress } from '../../progress/progress.ts';
-import { positiveSeconds } from '../arg-parsers.ts';
+import {
+  checkWorkloadNames,
+  commandStep,
+  type GuestWorkloads,
+  planGuestWorkloads,
+} from '../../run/guest-workloads.ts';
+import { collect, positiveSeconds } from '../arg-parsers.ts';
 import { machineExitCode } from '../exit-codes.ts';
 import { addKernelOptions, hasKernelFlags, type KernelFlags, kernelSpecFromFlags } from '../kernel-flags.ts';
 import type { RegisterCommand } from './index.ts';
@@ -22,6 +28,8 @@ export interface MachineFlags extends KernelFlags {
   accel?: 'kvm' | 'tcg';
   out?: string;
   keepDisks?: boolean;
+  /** --workload: these workloads' programs, helper scripts and step environment in the guest. */
+  workload?: string[];
 }
 
 export function addMachineOptions(cmd: Command): Command {
@@ -45,7 +53,12 @@ export function addMachineOptions(cmd: Command): Command {
       '--out <dir>',
       'run folder for console.log, step output and result.json (default: .zdh/runs/<time>)',
     )
-    .option('--keep-disks', 'keep the NVDIMM backing files and the initrd in the run folder');
+    .option('--keep-disks', 'keep the NVDIMM backing files and the initrd in the run folder')
+    .option(
+      '--workload <name>',
+      "put this workload's programs and helper scripts in the guest (/usr/lib/zdh/bin, first in PATH, as in its step), built as `zdh run` builds them; repeatable",
+      collect,
+    );
 }
 
 /** A fresh run folder name: .zdh/runs/<command>-<UTC time>-<random>. */
@@ -56,17 +69,46 @@ export function defaultRunDir(command: string): string {
 }
 
 /**
- * Checks the flags, loads the profile (a bad profile fails before any build), then the
- * kernel: --kernel's build, or the build the kernel flags describe (built, or a cache hit).
+ * Checks the flags (--workload names too), loads the profile (a bad profile fails before
+ * any build), then the kernel: --kernel's build, or the build the kernel flags describe
+ * (built, or a cache hit); then, with --workload, the workloads' programs for that build,
+ * planned as a run plans them (null without --workload).
  */
 export async function prepareMachine(
   flags: MachineFlags,
   progress: Progress,
-): Promise<{ profile: MachineProfile; build: BuildRecord }> {
+): Promise<{ profile: MachineProfile; build: BuildRecord; workloads: GuestWorkloads | null }> {
+  // The declarations (YAML, schemas) and the program builder load only for --workload.
+  const wanted = flags.workload ?? [];
+  const names =
+    wanted.length === 0
+      ? []
+      : checkWorkloadNames(
+          wanted,
+          (await import('../../workloads/load.ts')).loadWorkloads().map((w) => w.name),
+        );
   const spec = await machineKernelSpec(flags);
   const profile = loadProfile(flags.machine);
   const build = spec ? await buildKernel(spec, { progress }) : await resolveBuild(flags.kernel, { progress });
-  return { profile, build };
+  const workloads =
+    names.length === 0
+      ? null
+      : await planGuestWorkloads({
+          names,
+          build,
+          profile,
+          planCell: (await import('../../run/default-plan.ts')).defaultPlanCell,
+          onProgress: (m) => progress.step(m),
+        });
+  return { profile, build, workloads };
+}
+
+/** What runMachine takes for --workload: the image's extra files and the command line's extras. */
+export function workloadMachineOptions(
+  workloads: GuestWorkloads | null,
+): Pick<RunMachineOptions, 'image' | 'cmdlineExtra'> {
+  if (workloads === null) return {};
+  return { image: { files: workloads.files }, cmdlineExtra: workloads.cmdlineExtra };
 }
 
 /** The kernel to build for `zdh boot`/`zdh shell`, or undefined for --kernel (or the default build). */
@@ -101,7 +143,7 @@ export const registerBoot: RegisterCommand = (program, result) => {
     .argument('[cmd...]', 'the guest command and its arguments (after --)')
     .addHelpText(
       'after',
-      '\nExit status: the guest command\'s (0-255); 1 when the kernel panics or hangs; 2 when QEMU or the host fails.\nExample: zdh boot -- sh -c "modprobe test_hmm && ls /dev/hmm_dmirror*"',
+      '\nExit status: the guest command\'s (0-255); 1 when the kernel panics or hangs; 2 when QEMU or the host fails.\nExamples: zdh boot -- sh -c "modprobe test_hmm && ls /dev/hmm_dmirror*"\n          zdh boot --workload dax-ext4 -- sh -c "zdh-pmem reset && zdh-dax --list"',
     );
   addMachineOptions(cmd)
     .addOption(
@@ -116,11 +158,12 @@ export const registerBoot: RegisterCommand = (program, result) => {
         throw usageError('no guest command given', 'put it after --, e.g. zdh boot -- uname -r');
       const progress = createProgress();
       try {
-        const { profile, build } = await prepareMachine(opts, progress);
+        const { profile, build, workloads } = await prepareMachine(opts, progress);
         const run = await runMachine({
           build,
           profile,
-          steps: [{ name: 'command', argv, timeoutS: opts.timeout ?? DEFAULT_COMMAND_TIMEOUT_S }],
+          steps: [commandStep(argv, opts.timeout ?? DEFAULT_COMMAND_TIMEOUT_S, workloads?.env ?? [])],
+          ...workloadMachineOptions(workloads),
           outDir: opts.out ?? defaultRunDir('boot'),
           ...(opts.accel ? { accel: opts.accel } : {}),
           ...(opts.keepDisks ? { keepDisks: true } : {}),

@@ -8,13 +8,18 @@ import { readRunSummary } from '../../report/summary-file.ts';
 import { SUMMARY_FILE } from '../../report/summary-json.ts';
 import { renderTerminal } from '../../report/terminal.ts';
 import { writeReports } from '../../report/write-all.ts';
-import { RUN_EXIT_CODE } from '../exit-codes.ts';
+import { EXIT, RUN_EXIT_CODE } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
 /**
  * `zdh report RUN_DIR`: renders junit.xml, summary.json, report.html and kcidb.json again from the run
  * folder's summary.json (derived fields recomputed), prints the terminal summary and exits
  * by the run's status: 0 passed, 1 failed, 2 error, 130 interrupted (model/status.ts).
+ *
+ * `zdh report RUN_DIR --upstream [--finding TITLE]`: writes one plain-text bug report per
+ * distinct finding into RUN_DIR/upstream/ instead (report/upstream/), prints the paths
+ * written and exits 0, also when there is nothing to report; 2 for a bad run folder or a
+ * title the run does not have.
  */
 export const registerReport: RegisterCommand = (program, result) =>
   program
@@ -24,8 +29,15 @@ export const registerReport: RegisterCommand = (program, result) =>
     )
     .argument('<run-dir>', 'a run folder (the one holding summary.json), or its summary.json')
     .addOption(kcidbOriginOption())
-    .action((runDir: string, opts: { kcidbOrigin: string }) => {
-      result.code = report(runDir, opts.kcidbOrigin);
+    .option(
+      '--upstream',
+      'write one plain-text bug report per distinct finding, with its reproducer, into RUN_DIR/upstream/',
+    )
+    .option('--finding <title>', 'with --upstream: only the report of the finding with this title')
+    .action(async (runDir: string, opts: { kcidbOrigin: string; upstream?: boolean; finding?: string }) => {
+      if (opts.finding !== undefined && !opts.upstream)
+        throw usageError('--finding needs --upstream', 'zdh report RUN_DIR --upstream --finding TITLE');
+      result.code = opts.upstream ? await upstream(runDir, opts.finding) : report(runDir, opts.kcidbOrigin);
     });
 
 /** `--kcidb-origin NAME`, shared by run, report and merge: the origin of every id in kcidb.json. */
@@ -52,6 +64,22 @@ export function report(arg: string, kcidbOrigin: string = DEFAULT_KCIDB_ORIGIN):
   const paths = writeReports(summary, dir, { kcidbOrigin });
   process.stdout.write(renderTerminal(summary, { tty: colour(), paths, runDir: dir }));
   return RUN_EXIT_CODE[summary.run.status];
+}
+
+/** `--upstream`: the reports written, one path a line (the report, then its .config). */
+export async function upstream(arg: string, finding: string | undefined): Promise<number> {
+  const { writeUpstreamReports } = await import('../../report/upstream/write.ts');
+  const dir = runFolder(arg);
+  const written = await writeUpstreamReports(dir, finding === undefined ? {} : { finding });
+  if (written.length === 0) {
+    process.stdout.write(`nothing to report in ${dir}: no kernel finding and no probe hang\n`);
+    return EXIT.pass;
+  }
+  for (const w of written) {
+    process.stdout.write(`${w.report}\n`);
+    if (w.config !== null) process.stdout.write(`${w.config}\n`);
+  }
+  return EXIT.pass;
 }
 
 /** A run folder from an argument that names the folder or its summary.json. */

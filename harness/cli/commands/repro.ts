@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Option } from 'commander';
 import { usageError } from '../../errors.ts';
 import type { AccelRequest } from '../../machine/accel.ts';
 import type { MachineProfile } from '../../machine/profile-rules.ts';
@@ -11,14 +12,17 @@ import { renderTerminal } from '../../report/terminal.ts';
 import { reportPaths, writeReports } from '../../report/write-all.ts';
 import { defaultExpectations, defaultPlanCell } from '../../run/default-plan.ts';
 import { orchestrate } from '../../run/orchestrate.ts';
-import { patchesChanged, reproCell } from '../../run/repro-cell.ts';
+import { narrowWorkloads, patchesChanged, reproCell, savedCellPath } from '../../run/repro-cell.ts';
 import { cellDirName, defaultRunDir } from '../../run/run-folder.ts';
 import type { Cell } from '../../suite/matrix.ts';
 import { RUN_EXIT_CODE } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
 import type { RegisterCommand } from './index.ts';
 
-/** `zdh repro RUN_DIR [--cell ID]`: runs one cell of a saved run again, exactly. */
+/**
+ * `zdh repro RUN_DIR [--cell ID] [--workload W]...`: runs one cell of a saved run again,
+ * exactly; with --workload, only those of its workloads.
+ */
 export const registerRepro: RegisterCommand = (program, result) =>
   program
     .command('repro')
@@ -27,15 +31,20 @@ export const registerRepro: RegisterCommand = (program, result) =>
     )
     .argument('<run-dir>', 'a run folder written by `zdh run`')
     .option('--cell <id>', 'the cell to run again (default: the first that failed, else the first)')
+    .addOption(
+      new Option('--workload <name>', 'run only this workload of the cell (repeatable)')
+        .argParser((v: string, prev: string[]) => [...prev, v])
+        .default([] as string[], 'every workload of the cell'),
+    )
     .option('--out <dir>', 'run folder for the new run')
-    .action(async (runDirArg: string, flags: { cell?: string; out?: string }) => {
+    .action(async (runDirArg: string, flags: { cell?: string; workload: string[]; out?: string }) => {
       const runDir = resolve(runDirArg);
       const summaryPath = join(runDir, 'summary.json');
       if (!existsSync(summaryPath))
         throw usageError(`${runDir} has no summary.json`, 'pass a folder written by `zdh run`');
       const summary = readSummary(summaryPath);
       const chosen = reproCell(summary, flags.cell, runDir);
-      const cellFile = join(runDir, 'cells', cellDirName(chosen.id), 'cell.json');
+      const cellFile = join(runDir, savedCellPath(chosen));
       if (!existsSync(cellFile))
         throw usageError(
           `${cellFile} is missing: the cell never started, so there is nothing exact to repeat`,
@@ -45,6 +54,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
         profile: MachineProfile;
         accel: AccelRequest;
       };
+      const cell = narrowWorkloads(saved.cell, flags.workload);
       const progress = createProgress();
       // The same patches by content, or say what changed.
       const now = expandPatches(saved.cell.kernel.spec.patches).map((p) => p.sha256);
@@ -54,7 +64,7 @@ export const registerRepro: RegisterCommand = (program, result) =>
       const out = resolve(flags.out ?? defaultRunDir(`repro-${cellDirName(chosen.id)}`));
       const qemu = await qemuVersion();
       const rerun = await orchestrate({
-        cells: [saved.cell],
+        cells: [cell],
         suite: `${summary.run.suite} (repro of ${chosen.id})`,
         runDir: out,
         command: process.argv.slice(2),

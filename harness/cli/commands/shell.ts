@@ -2,7 +2,14 @@ import { PassThrough } from 'node:stream';
 import { runMachine } from '../../machine/runner.ts';
 import { createProgress } from '../../progress/progress.ts';
 import { machineExitCode } from '../exit-codes.ts';
-import { addMachineOptions, defaultRunDir, type MachineFlags, prepareMachine, reportEnd } from './boot.ts';
+import {
+  addMachineOptions,
+  defaultRunDir,
+  type MachineFlags,
+  prepareMachine,
+  reportEnd,
+  workloadMachineOptions,
+} from './boot.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Ctrl-] leaves the shell at once (the guest is killed), as in telnet. */
@@ -20,7 +27,7 @@ export const registerShell: RegisterCommand = (program, result) => {
     const raw = stdin.isTTY === true;
     const quit = new AbortController();
     try {
-      const { profile, build } = await prepareMachine(opts, progress);
+      const { profile, build, workloads } = await prepareMachine(opts, progress);
       // Typed bytes go to the guest console; Ctrl-] is ours.
       const input = new PassThrough();
       const onData = (chunk: Buffer): void => {
@@ -44,6 +51,7 @@ export const registerShell: RegisterCommand = (program, result) => {
           profile,
           steps: [],
           mode: 'shell',
+          ...workloadMachineOptions(workloads),
           outDir: opts.out ?? defaultRunDir('shell'),
           ...(opts.accel ? { accel: opts.accel } : {}),
           ...(opts.keepDisks ? { keepDisks: true } : {}),

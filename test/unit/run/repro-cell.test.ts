@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ZdhError } from '../../../harness/errors.ts';
 import type { RunSummary } from '../../../harness/model/result.ts';
-import { patchesChanged, reproCell } from '../../../harness/run/repro-cell.ts';
+import {
+  narrowWorkloads,
+  patchesChanged,
+  reproCell,
+  savedCellPath,
+} from '../../../harness/run/repro-cell.ts';
+import type { Cell } from '../../../harness/suite/matrix.ts';
 import { loadFixture } from '../report/helpers.ts';
 
 const withStatuses = (s: RunSummary, statuses: RunSummary['cells'][number]['status'][]): RunSummary => ({
@@ -50,5 +56,50 @@ describe('patchesChanged', () => {
     expect(patchesChanged(['a', 'b'], ['b', 'a'])).toBe(true);
     expect(patchesChanged(['a'], ['a', 'b'])).toBe(true);
     expect(patchesChanged(['a'], [])).toBe(true);
+  });
+});
+
+describe('savedCellPath', () => {
+  it('is where the summary says cell.json is, else cells/<cell>/cell.json', () => {
+    const cell = loadFixture('failing').cells[0]!;
+    const bisected = {
+      ...cell,
+      artifacts: { ...cell.artifacts, manifest: 'steps/07-9b24b0330d71/cells/s07_default_1/cell.json' },
+    };
+    expect(savedCellPath(bisected)).toBe('steps/07-9b24b0330d71/cells/s07_default_1/cell.json');
+    const none = { ...cell, id: '6.1@q35-pmem#2', artifacts: { ...cell.artifacts, manifest: null } };
+    expect(savedCellPath(none)).toBe('cells/6.1_q35-pmem_2/cell.json');
+  });
+});
+
+describe('narrowWorkloads', () => {
+  const cell = {
+    id: 'k@m#1',
+    kernel: { name: 'k', spec: {} },
+    machine: 'm',
+    repeat: 1,
+    workloads: [{ name: 'hmm-tests' }, { name: 'dax-ext4', params: { duration: 3 } }, { name: 'kmem' }],
+  } as unknown as Cell;
+
+  it('keeps the named workloads in the cell’s order, with their parameters; none named keeps all', () => {
+    expect(narrowWorkloads(cell, ['kmem', 'dax-ext4']).workloads).toEqual([
+      { name: 'dax-ext4', params: { duration: 3 } },
+      { name: 'kmem' },
+    ]);
+    expect(narrowWorkloads(cell, [])).toBe(cell);
+  });
+
+  it('a workload the cell did not run is a usage error naming its workloads', () => {
+    try {
+      narrowWorkloads(cell, ['gup']);
+      throw new Error('no error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ZdhError);
+      expect([(e as ZdhError).kind, (e as ZdhError).message, (e as ZdhError).hint]).toEqual([
+        'usage',
+        'cell k@m#1 did not run gup',
+        'its workloads: hmm-tests, dax-ext4, kmem',
+      ]);
+    }
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * Edge: `zdh report RUN_DIR --upstream [--finding TITLE]`. Reads the run folder, finds its
+ * distinct bugs (select.ts), symbolises what each report quotes when the build is still in
+ * the cache, and writes into RUN_DIR/upstream/ one `<name>.txt` per bug, with the cell's
+ * final .config beside it as `<name>.config`. The same bug gets the same file name in every
+ * run (compose.ts reportName); a file is replaced atomically, and files of bugs this run
+ * does not have are left alone.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { usageError } from '../../errors.ts';
+import { writeFileAtomic } from '../../util/atomic.ts';
+import { cacheRoot, projectRoot } from '../../util/paths.ts';
+import { buildSymbols, checkoutFacts, openCheckout } from './checkout.ts';
+import { composeReport } from './compose.ts';
+import { renderReport } from './render.ts';
+import { readRunFolder } from './run-folder.ts';
+import { findBugs } from './select.ts';
+import { binutilsSymboliser, type SymboliserFor, symbolsFor } from './symbols.ts';
+
+export const UPSTREAM_DIR = 'upstream';
+
+export interface UpstreamOptions {
+  /** Only the report of the bug with this title (exactly as the run's reports title it). */
+  finding?: string;
+  /** The zdh checkout that patches, fragments, expectations and workloads are read from. */
+  root?: string;
+  /** The build cache (default: ~/.cache/zdh or $ZDH_CACHE_DIR). */
+  cacheDir?: string;
+  symboliserFor?: SymboliserFor;
+}
+
+export interface WrittenReport {
+  title: string;
+  /** Absolute paths. */
+  report: string;
+  config: string | null;
+}
+
+/** Writes the reports; [] when the run has nothing to report. An unknown --finding is a usage error. */
+export async function writeUpstreamReports(
+  runDir: string,
+  opts: UpstreamOptions = {},
+): Promise<WrittenReport[]> {
+  const run = readRunFolder(runDir);
+  const bugs = findBugs(run);
+  const chosen = opts.finding === undefined ? bugs : bugs.filter((b) => b.title === opts.finding);
+  if (opts.finding !== undefined && chosen.length === 0) {
+    throw usageError(
+      `no finding titled "${opts.finding}" in ${run.dir}`,
+      bugs.length === 0
+        ? 'the run has nothing to report'
+        : `give one of these titles:\n${bugs.map((b) => `    ${b.title}`).join('\n')}`,
+    );
+  }
+  const checkout = openCheckout(opts.root ?? projectRoot);
+  const cacheDir = opts.cacheDir ?? cacheRoot();
+  const out = join(run.dir, UPSTREAM_DIR);
+  const written: WrittenReport[] = [];
+  for (const bug of chosen) {
+    const build = buildSymbols(bug.shown.cell.kernel, cacheDir);
+    const symbols = await symbolsFor(bug, build, opts.symboliserFor ?? binutilsSymboliser);
+    const report = composeReport(run, bug, checkoutFacts(checkout, bug.shown), symbols);
+    const reportFile = join(out, `${report.name}.txt`);
+    writeFileAtomic(reportFile, renderReport(report));
+    let configFile: string | null = null;
+    if (bug.shown.configFile !== null) {
+      configFile = join(out, `${report.name}.config`);
+      writeFileAtomic(configFile, readFileSync(bug.shown.configFile, 'utf8'));
+    }
+    written.push({ title: bug.title, report: reportFile, config: configFile });
+  }
+  return written;
+}
