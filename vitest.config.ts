@@ -1,9 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects. `unit`: the pure core against golden data, plus tests that drive host
+// Three projects. `unit`: the pure core against golden data, plus tests that drive host
 // tools (gcc, git, chromium for the HTML report) on small inputs; no kernel build,
-// no QEMU boot; a couple of minutes in all. `integration` builds a real kernel and boots
-// it in QEMU, so it runs files one at a time.
+// no QEMU boot; a couple of minutes in all. `integration` builds real kernels and boots
+// them in QEMU, so it runs files one at a time; `npm test` runs these two. `flavours`
+// builds the nightly matrix's sanitizer and distribution flavours (a cold build each) and
+// proves each sees its fixture: `npm run test:flavours`, not part of `npm test` (its cold
+// builds alone exceed CI's budget; docs/ci.md, "Flavours").
+
+/** A project whose tests build real kernels and boot them: one file at a time, long limits. */
+const realKernels = (name: string, include: string) => ({
+  test: {
+    name,
+    include: [include],
+    fileParallelism: false,
+    testTimeout: 60 * 60 * 1000,
+    hookTimeout: 60 * 60 * 1000,
+  },
+});
+
 export default defineConfig({
   test: {
     projects: [
@@ -13,15 +28,8 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
         },
       },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          fileParallelism: false,
-          testTimeout: 60 * 60 * 1000,
-          hookTimeout: 60 * 60 * 1000,
-        },
-      },
+      realKernels('integration', 'test/integration/**/*.test.ts'),
+      realKernels('flavours', 'test/flavours/**/*.test.ts'),
     ],
   },
 });

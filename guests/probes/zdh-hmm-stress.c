@@ -3,8 +3,9 @@
  * zdh-hmm-stress: the paths a GPU driver takes with device memory ("nouveau-free"),
  * driven through test_hmm: concurrently, for a bounded time, migrate to the device,
  * fault back on the CPU, let the device read, fork, mremap, mprotect, munmap and
- * process_vm_readv on migrated ranges; then remove the device memory and unload
- * test_hmm while a process that had pages on the device is still alive.
+ * process_vm_readv on migrated ranges; open, migrate and close the device over and over
+ * (release_churn); then remove the device memory and unload test_hmm while a process
+ * that had pages on the device is still alive.
  *
  *   zdh-hmm-stress [--private /dev/hmm_dmirror0] [--coherent /dev/hmm_dmirror2]
  *                  [--duration S] [--hang-timeout S] [--module test_hmm] [--device-read 1]
@@ -638,6 +639,43 @@ static int case_device_release_with_pages(void)
 }
 #endif /* HMM_DMIRROR_RELEASE */
 
+/*
+ * Open, migrate a few pages to the device, close, for --duration seconds (at most 10):
+ * every close
+ * releases the mirror (dmirror_fops_release evicts its device pages back to the system
+ * and frees the mirror), so the release path runs hundreds of times with pages on the
+ * device. The data must survive every round. A sampling detector (KFENCE) needs that many
+ * mirrors to catch one misused after it was freed.
+ */
+static int case_release_churn(void)
+{
+	const unsigned long npages = 4;
+	unsigned long cpages, rounds = 0;
+	double seconds = duration_s < 10 ? duration_s : 10, deadline = zdh_now() + seconds;
+	char *p;
+
+	if (!private_path)
+		return zdh_skip("no --private device given");
+	p = zdh_anon_filled(npages * ZDH_PAGE, OWNER_BASE + 3, 1);
+	ZDH_CHECK(p != NULL, "memory");
+	do {
+		int fd = zdh_open_dmirror(private_path), rc;
+
+		ZDH_CHECK(fd >= 0, "open %s (round %lu)", private_path, rounds);
+		cpages = 0;
+		rc = zdh_hmm_migrate_to_dev(fd, p, npages, &cpages);
+		ZDH_CHECK(rc == 0 && cpages == npages, "migrate in round %lu: rc %d, %lu pages", rounds, rc, cpages);
+		close(fd); /* release: the pages come back to system memory */
+		for (unsigned long i = 0; i < npages; i++)
+			ZDH_CHECK(zdh_check_page(p + i * ZDH_PAGE, OWNER_BASE + 3, 1, i) == 0,
+				  "page %lu lost its data when the mirror was released in round %lu", i, rounds);
+		rounds++;
+	} while (zdh_now() < deadline);
+	zdh_diag("%lu open/migrate/close rounds in %.0f s", rounds, seconds);
+	munmap(p, npages * ZDH_PAGE);
+	return ZDH_PASS;
+}
+
 static long delete_module(const char *name, unsigned int flags)
 {
 	return syscall(SYS_delete_module, name, flags);
@@ -749,6 +787,7 @@ static struct zdh_case cases[] = {
 	{ "concurrent_private", case_concurrent_private, 600 },
 	{ "concurrent_coherent", case_concurrent_coherent, 600 },
 	{ "device_release_with_pages", case_device_release_with_pages, 4 },
+	{ "release_churn", case_release_churn, 600 },
 	{ "rmmod_refused_while_migrated", case_rmmod_refused_while_migrated, 4 },
 	{ "rmmod_with_migrated_process", case_rmmod_with_migrated_process, 6 },
 };

@@ -80,6 +80,41 @@ static long meminfo_kb(const char *field)
 	return v;
 }
 
+/*
+ * MemTotal of NUMA node `node` in kB (/sys/devices/system/node/nodeN/meminfo, lines like
+ * "Node 2 MemTotal:  524288 kB"), or -1 when the node has no such file.
+ */
+static long node_memtotal_kb(long node)
+{
+	char path[96], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%ld/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "MemTotal:");
+
+		if (p)
+			v = strtol(p + strlen("MemTotal:"), NULL, 10);
+	}
+	fclose(f);
+	return v;
+}
+
+/* The node dax_kmem onlines the device's memory into (its target_node), or -1. */
+static long target_node(void)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/target_node", dev_name);
+	if (zdh_read_text(path, buf, sizeof(buf)) != 0)
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
 static int online_blocks(void)
 {
 	glob_t g;
@@ -258,7 +293,8 @@ static void read_baseline(long *total, int *blocks)
 static int online(int record_baseline)
 {
 	const char *args[] = { "reconfigure-device", "--mode=system-ram", dev_name, NULL };
-	long before = meminfo_kb("MemTotal"), after;
+	long before = meminfo_kb("MemTotal"), after, node = target_node();
+	long node_before = node >= 0 ? node_memtotal_kb(node) : -1;
 	int blocks_before = online_blocks(), blocks_after, rc;
 	char drv[256];
 
@@ -284,6 +320,15 @@ static int online(int record_baseline)
 		 blocks_after, drv);
 	ZDH_CHECK(strcmp(drv, "kmem") == 0, "the device is bound to '%s', not kmem", drv);
 	ZDH_CHECK(after > before && blocks_after > blocks_before, "no memory was added");
+	/* With NUMA, the memory must land on the device's own node (a memory-only one when
+	 * the NVDIMM sits on a node of its own, configs/machines/numa.yaml). */
+	if (node >= 0 && access("/sys/devices/system/node", F_OK) == 0) {
+		long node_after = node_memtotal_kb(node);
+
+		zdh_diag("node %ld (target_node): MemTotal %ld -> %ld kB", node, node_before, node_after);
+		ZDH_CHECK(node_after > (node_before > 0 ? node_before : 0),
+			  "no memory was added to node %ld, the device's target_node", node);
+	}
 	return ZDH_PASS;
 }
 
@@ -341,6 +386,8 @@ static int case_online(void)
 	NEED_DEV();
 	if (use_sysfs)
 		zdh_diag("hot-plug through sysfs (daxctl needs /sys/devices/system/node, i.e. CONFIG_NUMA=y)");
+	else
+		zdh_diag("hot-plug through %s reconfigure-device --mode=system-ram", daxctl);
 	return online(1);
 }
 

@@ -11,6 +11,13 @@
  *     "not enough space, currently 0x40000000 in use of total space for memory devices 0x40000000"
  *   - q35 puts all RAM below 4G when memory < 0xb0000000, else 2G below 4G and the rest at 4G
  *     (hw/i386/pc_q35.c); memmap= ranges must be real RAM of that map.
+ *   - NUMA nodes whose memdevs do not add up to -m: "total memory for NUMA nodes (0x80000000)
+ *     should equal RAM size (0xc0000000)"; a vCPU in no node: "CPU(s) not present in any NUMA
+ *     nodes" (a warning, "will be removed in future"); a node's cpus past -smp: "CPU index (2)
+ *     should be smaller than maxcpus (2)"; node ids with a gap: "numa: Node ID
+ *     missing: 2"; a DIMM on a node past the last: "'DIMM property node has value 2' which
+ *     exceeds the number of numa nodes: 1". A node without CPUs and RAM (-numa node,nodeid=N)
+ *     is accepted, and an NVDIMM on it gives the guest a memory-only node.
  */
 import type { RawProfile } from './profile-schema.ts';
 import { formatHex, formatSize, isPowerOfTwo, parseSize, roundDown, roundUp } from './sizes.ts';
@@ -35,6 +42,18 @@ export interface NvdimmSpec {
   align: number;
   /** size + label: the sparse backing file. */
   fileSize: number;
+  /** NUMA node (proximity domain) it sits on; absent: QEMU's default, node 0. */
+  node?: number;
+}
+
+export interface NumaNodeSpec {
+  /** Node id (ACPI proximity domain): its place in `numa:`, or an NVDIMM's `node:` past those. */
+  id: number;
+  /** Its vCPUs are firstCpu .. firstCpu + cpus - 1; none when cpus is 0. */
+  firstCpu: number;
+  cpus: number;
+  /** RAM bytes; 0 for a node that only NVDIMMs sit on. */
+  memory: number;
 }
 
 export interface SpmSpec {
@@ -58,6 +77,8 @@ export interface MachineProfile {
   nvdimms: NvdimmSpec[];
   legacyPmem: { start: number; size: number }[];
   spm: SpmSpec | undefined;
+  /** Every NUMA node, the RAM nodes (ids 0..) then the NVDIMMs' own ones; undefined: no NUMA. */
+  numa: NumaNodeSpec[] | undefined;
   cmdline: string[];
   guest: { hugepages: number; hungTaskTimeoutS: number };
   timeouts: {
@@ -183,7 +204,81 @@ function resolveNvdimm(d: NonNullable<RawProfile['nvdimms']>[number], i: number,
       );
     }
   }
-  return { id: `nv${i}`, size: dsize, label, align, fileSize: dsize + label };
+  const spec: NvdimmSpec = { id: `nv${i}`, size: dsize, label, align, fileSize: dsize + label };
+  if (d.node !== undefined) spec.node = d.node;
+  return spec;
+}
+
+/**
+ * The NUMA nodes: one per `numa:` entry (id = its index), whose vCPUs and RAM add up to the
+ * machine's, then one without CPUs or RAM for each NVDIMM node id past those.
+ */
+function resolveNuma(
+  raw: RawProfile,
+  cpus: number,
+  memory: number,
+  nvdimms: readonly NvdimmSpec[],
+  iss: Issues,
+): NumaNodeSpec[] | undefined {
+  if (raw.numa === undefined) {
+    for (const [i, d] of nvdimms.entries()) {
+      if (d.node === undefined) continue;
+      iss.add(
+        ['nvdimms', i, 'node'],
+        `NVDIMM node ${d.node} needs NUMA nodes, and the profile has no numa: (QEMU: "'DIMM property node has value ${d.node}' which exceeds the number of numa nodes")`,
+        'add numa: with the RAM nodes (see configs/machines/numa.yaml), or leave node out',
+      );
+    }
+    return undefined;
+  }
+  const nodes: NumaNodeSpec[] = [];
+  let cpuSum = 0;
+  let memSum = 0;
+  for (const [i, n] of raw.numa.entries()) {
+    const mem = iss.size(['numa', i, 'memory'], n.memory, 0);
+    if (mem === 0 || mem % SECTION_SIZE !== 0) {
+      iss.add(
+        ['numa', i, 'memory'],
+        `node ${i} memory ${formatSize(mem)} is not a positive multiple of the 128M memory section (a section, and the memory block it is in, belongs to one node)`,
+        `memory: ${formatSize(roundUp(Math.max(mem, 1), SECTION_SIZE))}`,
+      );
+    }
+    nodes.push({ id: i, firstCpu: cpuSum, cpus: n.cpus, memory: mem });
+    cpuSum += n.cpus;
+    memSum += mem;
+  }
+  if (cpuSum !== cpus) {
+    iss.add(
+      ['numa'],
+      `the NUMA nodes have ${cpuSum} vCPU(s) in all but the machine has ${cpus} (cpus:) (QEMU: ${cpuSum < cpus ? '"CPU(s) not present in any NUMA nodes"' : `"CPU index (${cpus}) should be smaller than maxcpus (${cpus})"`})`,
+      `make the nodes' cpus add up to ${cpus}${cpuSum > 0 ? `, or set cpus: ${cpuSum}` : ''}`,
+    );
+  }
+  if (memSum !== memory) {
+    iss.add(
+      ['numa'],
+      `the NUMA nodes have ${formatSize(memSum)} of RAM in all but memory: is ${formatSize(memory)} (QEMU: "total memory for NUMA nodes (${formatHex(memSum)}) should equal RAM size (${formatHex(memory)})")`,
+      `make the nodes' memory add up to ${formatSize(memory)}${memSum > 0 ? `, or set memory: ${formatSize(memSum)}` : ''}`,
+    );
+  }
+  // NVDIMM nodes past the RAM nodes: memory-only nodes. QEMU wants the ids without gaps.
+  const ramNodes = nodes.length;
+  const own = [...new Set(nvdimms.map((d) => d.node ?? 0).filter((id) => id >= ramNodes))];
+  own.sort((a, b) => a - b);
+  const ids = new Set([...nodes.map((n) => n.id), ...own]);
+  let missing = nodes.length;
+  while (ids.has(missing)) missing++;
+  for (const [i, d] of nvdimms.entries()) {
+    if (d.node !== undefined && d.node > missing) {
+      iss.add(
+        ['nvdimms', i, 'node'],
+        `NVDIMM node ${d.node} leaves node ${missing} out: node ids run 0, 1, 2, ... without a gap (QEMU: "numa: Node ID missing: ${missing}")`,
+        `node: ${missing}`,
+      );
+    }
+  }
+  for (const id of own) nodes.push({ id, firstCpu: cpuSum, cpus: 0, memory: 0 });
+  return nodes;
 }
 
 /** Memory slots and maxmem: room for every NVDIMM. */
@@ -303,6 +398,7 @@ export function resolveProfile(
   const memory = resolveMemory(raw, iss);
   const nvdimms = (raw.nvdimms ?? []).map((d, i) => resolveNvdimm(d, i, iss));
   const { slots, maxmem } = resolveSlots(raw, memory, nvdimms, iss);
+  const numa = resolveNuma(raw, cpus, memory, nvdimms, iss);
 
   const ram = q35RamMap(memory);
   const c: Carving = {
@@ -334,6 +430,7 @@ export function resolveProfile(
     nvdimms,
     legacyPmem,
     spm,
+    numa,
     cmdline: raw.cmdline ?? [],
     guest: {
       hugepages: raw.guest?.hugepages ?? DEFAULTS.hugepages,

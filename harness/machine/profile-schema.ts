@@ -35,6 +35,32 @@ export const PROFILE_SCHEMA = {
           size: { ...size, description: 'usable data size; the backing file is size + label' },
           label: { ...size, description: 'label area at the end of the backing file (QEMU minimum 128K)' },
           align: size,
+          node: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 127,
+            description:
+              'NUMA node (proximity domain) of the NVDIMM; an id past the numa: nodes is a node of its own, without CPUs or RAM',
+          },
+        },
+      },
+    },
+    numa: {
+      type: 'array',
+      minItems: 1,
+      description: 'NUMA nodes with RAM, node 0 first; their cpus add up to cpus:, their memory to memory:',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cpus', 'memory'],
+        properties: {
+          cpus: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 64,
+            description: 'how many vCPUs (0: a node without CPUs)',
+          },
+          memory: { ...size, description: "the node's RAM, a multiple of 128M" },
         },
       },
     },
@@ -85,7 +111,8 @@ export interface RawProfile {
   maxmem?: string | number;
   slots?: number;
   firmware?: 'qboot' | 'seabios';
-  nvdimms?: { size: string | number; label?: string | number; align?: string | number }[];
+  nvdimms?: { size: string | number; label?: string | number; align?: string | number; node?: number }[];
+  numa?: { cpus: number; memory: string | number }[];
   legacyPmem?: { start: string | number; size: string | number }[];
   spm?: { start: string | number; size?: string | number };
   cmdline?: string[];

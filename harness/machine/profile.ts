@@ -132,6 +132,14 @@ function schemaIssue(e: ErrorObject): { path: ProfilePath; key?: string; message
       const key = String((e.params as { missingProperty: string }).missingProperty);
       return { path, message: `${where} needs '${key}'`, fix: `add ${key}: ...` };
     }
+    case 'minItems': {
+      const limit = (e.params as { limit: number }).limit;
+      return {
+        path,
+        message: `${where} has fewer than ${limit} ${limit === 1 ? 'entry' : 'entries'}`,
+        fix: `list ${limit === 1 ? 'one' : limit} or more, or leave ${String(path.at(-1))} out`,
+      };
+    }
     case 'enum':
       return {
         path,

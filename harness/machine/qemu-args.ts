@@ -7,6 +7,9 @@
  *   ttyS1 = the results channel, a unix socket zdh listens on (QEMU connects)
  *   QMP   = a unix socket zdh listens on
  * Each NVDIMM is a sparse file of the run, shared so the guest's writes reach it.
+ * NUMA: each RAM node is a memory-backend-ram of its size (QEMU wants them to add up to -m,
+ * which stays the machine's memory) with its vCPUs; a node only NVDIMMs sit on is a bare
+ * `-numa node,nodeid=N`, and the NVDIMM names it with node=N.
  */
 import type { MachineProfile } from './profile-rules.ts';
 
@@ -51,7 +54,7 @@ export function qemuArgv(
     '-accel',
     accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
     '-smp',
-    String(profile.cpus),
+    smp(profile),
     '-m',
     mem.join(','),
     '-nodefaults',
@@ -60,6 +63,7 @@ export function qemuArgv(
     'none',
     '-no-reboot',
   ];
+  argv.push(...numaArgs(profile));
   if (profile.firmware === 'qboot' && paths.qboot !== undefined) argv.push('-bios', paths.qboot);
   argv.push(
     '-kernel',
@@ -86,8 +90,37 @@ export function qemuArgv(
       '-object',
       `memory-backend-file,id=${d.id},share=on,mem-path=${qemuEscape(paths.nvdimmFiles[i]!)},size=${d.fileSize},align=${d.align}`,
       '-device',
-      `nvdimm,id=nvdimm${i},memdev=${d.id},label-size=${d.label}`,
+      `nvdimm,id=nvdimm${i},memdev=${d.id},label-size=${d.label}${d.node === undefined ? '' : `,node=${d.node}`}`,
     );
+  }
+  return argv;
+}
+
+/**
+ * -smp: the vCPU count; with NUMA nodes, one socket per vCPU. QEMU 7.2's default puts all
+ * vCPUs in one socket, so CPUs of different nodes would share a last-level cache and 6.1
+ * warns at boot ("sched: CPU #1's llc-sibling CPU #0 is not on the same node!",
+ * a WARNING in topology_sane, seen).
+ */
+function smp(profile: MachineProfile): string {
+  if (!(profile.numa ?? []).some((n) => n.cpus > 0)) return String(profile.cpus);
+  return `${profile.cpus},sockets=${profile.cpus},cores=1,threads=1`;
+}
+
+/** The NUMA nodes' options: nothing for a profile without `numa:` (or saved before it existed). */
+function numaArgs(profile: MachineProfile): string[] {
+  const argv: string[] = [];
+  for (const n of profile.numa ?? []) {
+    const node = [`node`, `nodeid=${n.id}`];
+    if (n.cpus > 0) {
+      const last = n.firstCpu + n.cpus - 1;
+      node.push(`cpus=${n.firstCpu}${last > n.firstCpu ? `-${last}` : ''}`);
+    }
+    if (n.memory > 0) {
+      argv.push('-object', `memory-backend-ram,id=ram-node${n.id},size=${n.memory}`);
+      node.push(`memdev=ram-node${n.id}`);
+    }
+    argv.push('-numa', node.join(','));
   }
   return argv;
 }

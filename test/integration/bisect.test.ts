@@ -139,7 +139,13 @@ describe('zdh bisect on a real kernel history', () => {
     expect(words.slice(0, 3)).toEqual(['npx', 'zdh', 'bisect-step']);
     // npx finds zdh in this checkout of the project (as it would in a project that installed it).
     const argv = ['npx', '--prefix', projectRoot, ...words.slice(1)];
-    await git(h.repo, ['bisect', 'start', 'main', h.base]);
+    // The range from the commit before the one that does not build to the one after the
+    // breaking commit: what the first test already built and booted, in two or three steps
+    // instead of five (the same verdicts through git's exit-code protocol: 0, 1 and 125).
+    const at = (c: string) => h.commits.findIndex((x) => x.commit === c);
+    const good = h.commits[at(h.unbuildable) - 1]!.commit;
+    const bad = h.commits[at(h.bad) + 1]!.commit;
+    await git(h.repo, ['bisect', 'start', bad, good]);
     try {
       const run = await execa('git', ['bisect', 'run', ...argv], {
         cwd: h.repo,
@@ -152,6 +158,8 @@ describe('zdh bisect on a real kernel history', () => {
       // The commit that does not build was skipped (exit 125), not marked bad.
       const log = await git(h.repo, ['bisect', 'log']);
       if (log.includes(h.unbuildable)) expect(log).toMatch(new RegExp(`git bisect skip ${h.unbuildable}`));
+      // zdh judged at least one step itself (the range's ends come from `bisect start`).
+      expect(log).toMatch(/^git bisect (?:good|bad) [0-9a-f]{40}$/m);
     } finally {
       await git(h.repo, ['bisect', 'reset']);
     }

@@ -28,7 +28,7 @@ const text = readFileSync(init, 'utf8');
  *  - every absolute path of the guest (/dev, /etc, /proc, /run, /sys, /zdh, /bin/busybox)
  *    lives under $ROOT: files stand in for /proc and for the ttys and /dev/kmsg;
  *  - a write to a device appends (`>` on a file would truncate; on a tty it does not);
- *  - mount, stty, sync, cttyhack and poweroff are shell functions that log to $ROOT/events
+ *  - mount, umount, stty, sync, cttyhack and poweroff are shell functions that log to $ROOT/events
  *    (busybox runs its own applets whatever PATH says); poweroff kills the process group,
  *    which is how the VM ends. The interactive shell's cttyhack is called directly, not
  *    through setsid (which would run the real applet, and a shell on the host's terminal).
@@ -42,6 +42,7 @@ function hostInit(initText: string): string {
   const fakes = [
     'log() { echo "$*" >> "$ROOT/events"; }',
     'mount() { log mount "$@"; }',
+    'umount() { log umount "$@"; }',
     'stty() { log stty "$@"; return "$FAKE_STTY_STATUS"; }',
     'sync() { log sync; }',
     'cttyhack() { log cttyhack "$@"; }',
@@ -84,7 +85,13 @@ function decode(nonce: string, bytes: Buffer): Boot['frames'] {
 /** Runs the whole /init with the plan's files in place, as the guest would, until it powers off. */
 function boot(
   plan: GuestPlan,
-  opts: { hungTaskDetector?: boolean; resultsChannel?: boolean; planVars?: string } = {},
+  opts: {
+    hungTaskDetector?: boolean;
+    resultsChannel?: boolean;
+    planVars?: string;
+    /** More files of the guest, by path without the leading / (e.g. proc/filesystems). */
+    files?: Record<string, string>;
+  } = {},
 ): Boot {
   const root = mkdtempSync(join(tmpdir(), 'zdh-init-'));
   roots.push(root);
@@ -98,6 +105,7 @@ function boot(
   file('proc/sys/vm/nr_hugepages', '0\n');
   if (opts.hungTaskDetector !== false) file('proc/sys/kernel/hung_task_timeout_secs', '120\n');
   for (const d of ['dev/ttyS1', 'dev/kmsg', 'dev/console', 'events']) file(d, '');
+  for (const [path, data] of Object.entries(opts.files ?? {})) file(path, data);
   symlinkSync('/dev/null', join(root, 'dev', 'null'));
   mkdirSync(join(root, 'run'));
   // `/bin/busybox mount ...`, the first command: logged, not run.
@@ -268,6 +276,75 @@ describe('guest /init, run whole', () => {
       // nothing left, as it should be
     }
     expect(state).toMatch(/^(gone|Z|X)$/);
+  });
+});
+
+describe('guest /init and memory cgroups', () => {
+  const MEMTOTAL_KB = 1_431_652;
+  /** What the guest's kernel offers: file systems, cgroup v2 controllers; /proc/meminfo as in a 2G guest. */
+  const kernel = (filesystems: string[], controllers?: string): Record<string, string> => ({
+    'proc/filesystems': filesystems.map((f) => `nodev\t${f}\n`).join(''),
+    'proc/meminfo': `MemTotal:       ${MEMTOTAL_KB} kB\nMemFree:         1200000 kB\n`,
+    ...(controllers === undefined
+      ? {}
+      : {
+          'sys/fs/cgroup/cgroup.controllers': `${controllers}\n`,
+          'sys/fs/cgroup/cgroup.subtree_control': '',
+        }),
+  });
+  // Each step says what was in the steps' cgroup.procs when it started, and empties it; and
+  // what ZDH_CGROUP it was given.
+  const reportStep = (name: string) => ({
+    name,
+    script: `p="$ROOT/sys/fs/cgroup/zdh/cgroup.procs"; r=; [ -e "$p" ] && { read -r r < "$p"; : > "$p"; }; printf 'procs=%s cgroup=%s' "$r" "$ZDH_CGROUP"`,
+    timeoutS: 30,
+  });
+  const outputs = (b: Boot): string[] => b.frames.flatMap((f) => (f.kind === 'output' ? [f.text] : []));
+  const cgroupMounts = (b: Boot): string[] => b.events.filter((e) => /^u?mount\b.*cgroup/.test(e));
+
+  it('with cgroup2 and the memory controller: mounts it, limits /sys/fs/cgroup/zdh to 3/4 of MemTotal, and starts every step in it', () => {
+    const b = boot(plan({ steps: [reportStep('one'), reportStep('two')] }), {
+      files: kernel(['sysfs', 'cgroup2', 'tmpfs'], 'cpuset cpu io memory hugetlb pids rdma misc'),
+    });
+    const root = join(b.root, 'sys/fs/cgroup');
+    expect(cgroupMounts(b)).toEqual([`mount -t cgroup2 cgroup2 ${root}`]);
+    expect(read(b, 'sys/fs/cgroup/cgroup.subtree_control')).toBe('+memory');
+    // The limit: 3/4 of MemTotal, in whole MiB.
+    const max = Number(read(b, 'sys/fs/cgroup/zdh/memory.max'));
+    expect(max % 2 ** 20).toBe(0);
+    expect(max).toBeLessThanOrEqual((MEMTOTAL_KB * 1024 * 3) / 4);
+    expect(max).toBeGreaterThan((MEMTOTAL_KB * 1024 * 3) / 4 - 2 ** 20);
+    // Each step's shell asked to be moved (0: the writer itself) before running, and knows its cgroup.
+    expect(outputs(b)).toEqual([0, 1].map(() => `procs=0 cgroup=${root}/zdh`));
+    // Nothing else was moved in after the last step: /init, its heartbeat and watchdogs stay out.
+    expect(read(b, 'sys/fs/cgroup/zdh/cgroup.procs')).toBe('');
+    // One line in the kernel log (on the console) says so; the step markers are unchanged.
+    const said = b.kmsg.filter((l) => markerOf(l, 'kmsgN0nce') === undefined);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^zdh: cgroup v2: steps run in ${root}/zdh, memory\\.max=${max}\\b`));
+    expect(b.frames.map((f) => f.kind)).toEqual([
+      'ready',
+      'begin',
+      'output',
+      'end',
+      'begin',
+      'output',
+      'end',
+      'done',
+    ]);
+  });
+
+  it.each([
+    ['no cgroup2 file system', kernel(['sysfs', 'tmpfs'], 'memory'), []],
+    ['cgroup2 without the memory controller', kernel(['cgroup2'], 'cpu io pids'), ['mount', 'umount']],
+  ])('with %s: no cgroup, no limit, steps as before, nothing said', (_, files, mounts) => {
+    const b = boot(plan({ steps: [reportStep('one')] }), { files });
+    expect(cgroupMounts(b).map((e) => e.split(' ')[0])).toEqual(mounts);
+    expect(existsSync(join(b.root, 'sys/fs/cgroup/zdh'))).toBe(false);
+    expect(read(b, 'sys/fs/cgroup/cgroup.subtree_control')).toBe('');
+    expect(outputs(b)).toEqual(['procs= cgroup=']);
+    expect(b.kmsg.every((l) => markerOf(l, 'kmsgN0nce') !== undefined)).toBe(true);
+    expect(b.frames.map((f) => f.kind)).toEqual(['ready', 'begin', 'output', 'end', 'done']);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZdhError } from '../../../harness/errors.ts';
 import {
+  formatIssue,
   listProfiles,
   loadProfile,
   machinesDir,
@@ -157,6 +158,114 @@ describe('profile validation (before QEMU starts)', () => {
 
   it('reports every problem at once', () => {
     expect(issues('slots: 1\nnvdimms:\n  - size: 1G\n    label: 4K\n  - size: 3M\n').length).toBe(3);
+  });
+});
+
+describe('NUMA nodes', () => {
+  const TWO_NODES = 'cpus: 2\nmemory: 2G\nnuma:\n  - cpus: 1\n    memory: 1G\n  - cpus: 1\n    memory: 1G\n';
+  const withNvdimm = (node: number) => `${TWO_NODES}nvdimms:\n  - size: 1G\n    node: ${node}\n`;
+
+  it('ships numa.yaml: two RAM nodes splitting the vCPUs and RAM, the NVDIMM on a memory-only node, SPM as default', () => {
+    const p = loadProfile('numa');
+    const ram = p.numa!.filter((n) => n.memory > 0);
+    expect(ram.map((n) => [n.cpus, n.memory])).toEqual([
+      [1, G],
+      [1, G],
+    ]);
+    expect(ram.reduce((s, n) => s + n.cpus, 0)).toBe(p.cpus);
+    expect(ram.reduce((s, n) => s + n.memory, 0)).toBe(p.memory);
+    const node = p.nvdimms[0]!.node;
+    expect(ram.map((n) => n.id)).not.toContain(node);
+    expect(p.numa!.find((n) => n.id === node)).toMatchObject({ cpus: 0, memory: 0 });
+    expect(p.nvdimms[0]!.size).toBe(loadProfile('default').nvdimms[0]!.size);
+    expect(p.spm).toEqual(loadProfile('default').spm);
+  });
+
+  it('numbers the RAM nodes in order with consecutive vCPUs, then adds a node per NVDIMM node past them', () => {
+    const { profile, issues: i } = parseProfile(
+      'cpus: 3\nmemory: 3G\nnuma:\n  - cpus: 2\n    memory: 2G\n  - cpus: 1\n    memory: 1G\nslots: 2\nmaxmem: 8G\n' +
+        'nvdimms:\n  - size: 1G\n    node: 2\n  - size: 1G\n    node: 1\n',
+      'n.yaml',
+    );
+    expect(i).toEqual([]);
+    expect(profile!.numa).toEqual([
+      { id: 0, firstCpu: 0, cpus: 2, memory: 2 * G },
+      { id: 1, firstCpu: 2, cpus: 1, memory: G },
+      { id: 2, firstCpu: 3, cpus: 0, memory: 0 },
+    ]);
+    expect(profile!.nvdimms.map((d) => d.node)).toEqual([2, 1]);
+    // Without numa: and node:, nothing NUMA at all.
+    const plain = parseProfile('nvdimms:\n  - size: 1G\n', 'p.yaml').profile!;
+    expect(plain.numa).toBeUndefined();
+    expect(plain.nvdimms[0]!.node).toBeUndefined();
+  });
+
+  it("vCPUs that do not add up to cpus:, at the numa key, naming the file and QEMU's complaint", () => {
+    const { issues: i } = parseProfile(
+      'cpus: 2\nmemory: 2G\nnuma:\n  - cpus: 1\n    memory: 1G\n  - cpus: 2\n    memory: 1G\n',
+      '/cfg/numa-bad.yaml',
+    );
+    expect(i).toHaveLength(1);
+    expect(formatIssue(i[0]!)).toMatch(
+      /^\/cfg\/numa-bad\.yaml:3:1: the NUMA nodes have 3 vCPU\(s\) .* has 2 /,
+    );
+    expect(i[0]!.message).toMatch(/CPU index/);
+    expect(one('cpus: 4\nmemory: 2G\nnuma:\n  - cpus: 3\n    memory: 2G\n').message).toMatch(
+      /not present in any NUMA nodes/,
+    );
+  });
+
+  it('RAM that does not add up to memory:, at the numa key, with both fixes', () => {
+    const i = one('memory: 3G\nnuma:\n  - cpus: 1\n    memory: 1G\n  - cpus: 1\n    memory: 1G\n');
+    expect(i).toMatchObject({ line: 2, col: 1 });
+    expect(i.message).toMatch(/2G of RAM in all but memory: is 3G .*should equal RAM size/);
+    expect(i.fix).toMatch(/add up to 3G, or set memory: 2G/);
+  });
+
+  it("a node's memory that is not a whole number of 128M sections, at that node's memory key", () => {
+    const i = issues('memory: 2G\nnuma:\n  - cpus: 1\n    memory: 1000M\n  - cpus: 1\n    memory: 1048M\n');
+    const at = i.map((x) => [x.line, x.col]);
+    expect(at).toEqual([
+      [4, 5],
+      [6, 5],
+    ]);
+    expect(i[0]!.message).toMatch(
+      /node 0 memory 1000M is not a positive multiple of the 128M memory section/,
+    );
+    expect(i[0]!.fix).toBe('memory: 1G');
+  });
+
+  it('an NVDIMM node on a RAM node or right after them is fine; one that leaves a gap is not', () => {
+    expect(issues(withNvdimm(0))).toEqual([]);
+    expect(issues(withNvdimm(1))).toEqual([]);
+    expect(issues(withNvdimm(2))).toEqual([]);
+    const gap = parseProfile(withNvdimm(3), '/m/gap.yaml').issues;
+    expect(gap).toHaveLength(1);
+    expect(formatIssue(gap[0]!)).toMatch(/^\/m\/gap\.yaml:10:5: NVDIMM node 3 leaves node 2 out/);
+    expect(gap[0]!.message).toMatch(/Node ID missing: 2/);
+    expect(gap[0]!.fix).toBe('node: 2');
+  });
+
+  it('an NVDIMM node without numa: is refused at its node key', () => {
+    const i = one('nvdimms:\n  - size: 1G\n    node: 1\n');
+    expect(i).toMatchObject({ line: 3, col: 5 });
+    expect(i.message).toMatch(/no numa:/);
+    expect(i.fix).toMatch(/add numa:/);
+  });
+
+  it('schema: unknown or missing node keys, a negative node id, an empty list, all positioned', () => {
+    expect(one('numa:\n  - cpus: 2\n    memory: 2G\n    mem: 1G\n')).toMatchObject({
+      line: 4,
+      col: 5,
+      message: "unknown key 'mem' in numa.0",
+    });
+    expect(one('numa:\n  - cpus: 2\n')).toMatchObject({ line: 2, col: 5, message: "numa.0 needs 'memory'" });
+    expect(one('numa:\n  - cpus: 2\n    memory: lots\n')).toMatchObject({
+      line: 3,
+      message: 'numa.0.memory is not a size',
+    });
+    expect(one('nvdimms:\n  - size: 1G\n    node: -1\n')).toMatchObject({ line: 3, col: 5 });
+    expect(one('numa: []\n').fix).toMatch(/leave numa out/);
   });
 });
 

@@ -88,6 +88,92 @@ describe('qemuArgv', () => {
   });
 });
 
+describe('qemuArgv on a NUMA machine', () => {
+  /** The comma-separated key=value pairs after an option value's first word. */
+  const keys = (v: string): Record<string, string> =>
+    Object.fromEntries(
+      v
+        .split(',')
+        .slice(1)
+        .map((w) => [w.split('=')[0]!, w.slice(w.indexOf('=') + 1)]),
+    );
+  const valuesOf = (argv: readonly string[], flag: string): string[] =>
+    argv.flatMap((a, i) => (argv[i - 1] === flag ? [a] : []));
+  /** `cpus=0-2` or `cpus=3`: the vCPU indexes. */
+  const cpuList = (v: string | undefined): number[] => {
+    if (v === undefined) return [];
+    const [a, b = a] = v.split('-').map(Number);
+    return Array.from({ length: b! - a! + 1 }, (_, k) => a! + k);
+  };
+  function numaOf(p: MachineProfile) {
+    const argv = qemuArgv(p, 'tcg', { ...paths, nvdimmFiles: p.nvdimms.map((_, i) => `/n${i}`) }, [], 'n');
+    const backends = new Map(
+      valuesOf(argv, '-object')
+        .filter((o) => o.startsWith('memory-backend-ram,'))
+        .map((o) => [keys(o)['id']!, Number(keys(o)['size'])]),
+    );
+    const nodes = valuesOf(argv, '-numa').map((v) => {
+      expect(v.split(',')[0]).toBe('node');
+      const k = keys(v);
+      return { id: Number(k['nodeid']), cpus: cpuList(k['cpus']), memdev: k['memdev'] };
+    });
+    const nvdimmNodes = valuesOf(argv, '-device')
+      .filter((d) => d.startsWith('nvdimm,'))
+      .map((d) => keys(d)['node']);
+    const smpArg = argv[argv.indexOf('-smp') + 1]!;
+    const smp = Number(smpArg.split(',')[0]);
+    const topology = smpArg.includes(',') ? keys(smpArg) : {};
+    const mem = parseSize(argv[argv.indexOf('-m') + 1]!.split(',')[0]!)!;
+    return { backends, nodes, nvdimmNodes, smp, topology, mem };
+  }
+
+  it('numa.yaml: RAM nodes 0 and 1 with a vCPU each, their memdevs adding up to -m, the NVDIMM on a node of its own', () => {
+    const { backends, nodes, nvdimmNodes, smp, mem } = numaOf(loadProfile('numa'));
+    expect(nodes.map((n) => n.id)).toEqual([0, 1, 2]);
+    // Each memdev is a RAM backend defined on the command line; together they are -m (QEMU refuses otherwise).
+    const ram = nodes.filter((n) => n.memdev !== undefined);
+    expect(ram.map((n) => n.id)).toEqual([0, 1]);
+    for (const n of ram) expect(backends.has(n.memdev!)).toBe(true);
+    expect(ram.map((n) => backends.get(n.memdev!))).toEqual([2 ** 30, 2 ** 30]);
+    expect([...backends.values()].reduce((a, b) => a + b, 0)).toBe(mem);
+    // Every vCPU in exactly one node, one per RAM node.
+    expect(nodes.flatMap((n) => n.cpus).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: smp }, (_, i) => i),
+    );
+    expect(ram.map((n) => n.cpus.length)).toEqual([1, 1]);
+    // One socket per vCPU, so vCPUs of different nodes share no cache (QEMU's default puts
+    // them in one socket, and the guest warns that its llc-sibling is on another node).
+    const { topology } = numaOf(loadProfile('numa'));
+    expect(
+      Number(topology['sockets']) * Number(topology['cores'] ?? 1) * Number(topology['threads'] ?? 1),
+    ).toBe(smp);
+    expect(Number(topology['sockets'])).toBe(smp);
+    // The NVDIMM's node is declared, and has neither CPUs nor RAM: a memory-only node.
+    expect(nvdimmNodes).toEqual(['2']);
+    expect(nodes.find((n) => n.id === 2)).toEqual({ id: 2, cpus: [], memdev: undefined });
+  });
+
+  it('a node with several vCPUs gets a range, one without any gets none; no NUMA profile, no NUMA options', () => {
+    const p = profile(
+      'cpus: 3\nmemory: 3G\nnuma:\n  - cpus: 0\n    memory: 1G\n  - cpus: 3\n    memory: 2G\nnvdimms:\n  - size: 1G\n    node: 0\n',
+    );
+    const { backends, nodes, nvdimmNodes, mem } = numaOf(p);
+    expect(nodes.map((n) => [n.id, n.cpus])).toEqual([
+      [0, []],
+      [1, [0, 1, 2]],
+    ]);
+    expect([...backends.values()].reduce((a, b) => a + b, 0)).toBe(mem);
+    expect(nvdimmNodes).toEqual(['0']);
+    const plain = numaOf(DEFAULT);
+    expect([plain.nodes, plain.backends.size, plain.nvdimmNodes, plain.topology]).toEqual([
+      [],
+      0,
+      [undefined],
+      {},
+    ]);
+  });
+});
+
 // What the command line is for, checked against what reads it: the serial ports qemuArgv
 // wires up, the image's /init, the machine profile, and the console parser.
 const PROFILES: MachineProfile[] = [

@@ -44,18 +44,19 @@ describe('planRun', () => {
     expect(p.mine.map((c) => c.id)).toEqual(['a@m2#1', 'a@m2#2', 'b@m2#1', 'b@m2#2']);
   });
 
-  it('a shard takes every Nth cell; the shards cover the matrix once', () => {
-    const one = planRun(suite, NO_NARROWING, '1/3');
-    expect(one.shard).toEqual({ index: 1, count: 3 });
-    expect(one.mine.map((c) => c.id)).toEqual(['a@m1#1', 'b@m2#1']);
+  it('a shard takes a contiguous run of the cells; the shards cover the matrix once', () => {
+    const one = planRun(suite, NO_NARROWING, '3/3');
+    expect(one.shard).toEqual({ index: 3, count: 3 });
+    expect(one.mine.map((c) => c.id)).toEqual(['b@m1#1', 'b@m2#1']);
     expect(one.cells).toHaveLength(4);
     const all = ['1/3', '2/3', '3/3'].flatMap((s) => planRun(suite, NO_NARROWING, s).mine.map((c) => c.id));
     expect(all.sort()).toEqual(one.cells.map((c) => c.id).sort());
   });
 
   it('a shard with no cells, or an empty matrix, is a usage error naming the shard and suite', () => {
-    expect(thrown(() => planRun(suite, NO_NARROWING, '5/5'))).toBe(
-      'usage: shard 5/5 of suite mem has no cells',
+    // 4 cells over 5 shards: the first of the five contiguous runs is empty.
+    expect(thrown(() => planRun(suite, NO_NARROWING, '1/5'))).toBe(
+      'usage: shard 1/5 of suite mem has no cells',
     );
     expect(thrown(() => planRun(suite, { ...NO_NARROWING, machines: [] }, '1/1'))).toBe(
       'usage: shard 1/1 of suite mem has no cells',

@@ -84,6 +84,24 @@ describe('shards', () => {
     }
   });
 
+  it('keep a kernel in as few shards as the sizes allow: each shard builds at most ⌈kernels/N⌉ + 1 kernels', () => {
+    // The nightly shape: 8 kernels, one machine each, three repeats, four shards.
+    const kernels = Array.from({ length: 8 }, (_, i) => ({ name: `k${i}` }));
+    const nightly = expandMatrix(suiteFromYaml({ kernels, workloads: ['w'], repeats: 3 }, '/n.yaml'));
+    const builds = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => new Set(shardCells(nightly, { index: i + 1, count: n }).map((c) => c.kernel.name)).size,
+      );
+    expect(builds(4)).toEqual([2, 2, 2, 2]);
+    for (const n of [2, 3, 5, 7])
+      for (const b of builds(n)) expect(b).toBeLessThanOrEqual(Math.ceil(8 / n) + 1);
+    // Every repeat of a cell in one shard, in order.
+    expect(shardCells(nightly, { index: 1, count: 4 }).map((c) => c.id)).toEqual(
+      ['k0', 'k1'].flatMap((k) => [1, 2, 3].map((r) => `${k}@default#${r}`)),
+    );
+  });
+
   it('parses I/N and rejects nonsense', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     for (const bad of ['0/4', '5/4', '2', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(/--shard/);

@@ -20,7 +20,8 @@ import type { ProgramDecl } from '../../../harness/workloads/types.ts';
 // CFLAGS and lib.mk, and the extra sources its rules link into the program.
 
 const work = mkdtempSync(join(tmpdir(), 'zdh-kselftest-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// The folder holds copied kernel trees: removing it takes more than vitest's 10 s on a busy machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 /** The hmm-tests program as kselftests/hmm-tests.yaml declares it. */
 const hmmTests = (): ProgramDecl => {

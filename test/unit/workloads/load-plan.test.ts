@@ -131,7 +131,8 @@ describe('workload declarations in the repository', () => {
     });
     const w = plan.workloads[0]!;
     expect(w.step.script).toContain('--duration 60 --hang-timeout 30');
-    expect(w.commandTimeoutS).toBe(60 + 60 + 30 * 3 + 240);
+    // Two stress cases of `duration`, release_churn's 10 s, three hang limits, the margin.
+    expect(w.commandTimeoutS).toBe(60 + 60 + 10 + 30 * 3 + 240);
   });
 
   it('workloads whose needs are not met are skipped with the reasons, and nothing is built for them', () => {
