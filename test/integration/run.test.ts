@@ -200,25 +200,32 @@ describe('zdh run (real guests)', () => {
     expect(cell.kernel.patches.map((p) => p.name)).toEqual(['migrate-device-missing-put.patch']);
     expect(cell.status).toBe('failed');
     // The page whose reference leaks outlives its device: depending on timing the kernel
-    // hangs unloading test_hmm (memunmap_pages) or faults on the freed device page (seen:
-    // "BUG: unable to handle page fault in rmap_walk"). Either way a finding in hmm-stress.
+    // hangs unloading test_hmm (memunmap_pages), faults on the freed device page (seen:
+    // "BUG: unable to handle page fault in rmap_walk"), or freezes both vCPUs right after
+    // the load with nothing on the console (seen once: no report, no heartbeat). Either a
+    // finding in hmm-stress, or the machine stopped in hmm-stress.
     const finding = cell.findings.find((f) => f.workload === 'hmm-stress');
-    expect(finding, JSON.stringify(cell.findings.map((f) => [f.title, f.workload]))).toBeDefined();
+    const reason = cell.exit?.reason;
+    const stoppedIn = reason !== undefined && 'step' in reason ? reason.step : undefined;
+    expect(
+      finding !== undefined || stoppedIn === 'hmm-stress',
+      JSON.stringify({ findings: cell.findings.map((f) => [f.title, f.workload]), exit: cell.exit }),
+    ).toBe(true);
     expect(
       cell.workloads
         .find((w) => w.name === 'hmm-stress')!
         .cases.some((k) => k.status === 'fail' || k.status === 'missing'),
     ).toBe(true);
-    expect(finding!.workload).toBe('hmm-stress');
+    // What stopped it is named in every output: the kernel's report, or the machine's stop.
+    const named = finding ? finding.title : cell.exit!.message;
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
-    expect(junit).toContain(
-      `kernel: ${finding!.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
-    );
+    const xmlText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    expect(junit).toContain(finding ? `kernel: ${xmlText(named)}` : xmlText(named.slice(0, 40)));
     expect(junit).toMatch(/testsuite name="[^"]*\/hmm-stress"/);
     expect(await xmllint(join(out, 'junit.xml'))).toMatch(/^0:/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('hmm-stress');
-    expect(html).toContain(finding!.title.split(' ').slice(-1)[0]!);
+    if (finding) expect(html).toContain(finding.title.split(' ').slice(-1)[0]!);
   });
 
   it('runs a cell of a saved run again, exactly, with zdh repro', async () => {
