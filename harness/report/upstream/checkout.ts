@@ -81,26 +81,28 @@ function patchFacts(root: string, kernel: KernelInfo, paths: readonly string[]):
   const expanded = paths.flatMap((path) => quietly(() => expandPatches([path]), []));
   return kernel.patches.map((p) => {
     const given = expanded.find((e) => e.name === p.name);
-    const fixture = join(root, FIXTURE_PATCHES, basename(p.name.replace(/#\d+ \(.*\)$/, '')));
+    const inFixtures = join(root, FIXTURE_PATCHES, basename(p.name.replace(/#\d+ \(.*\)$/, '')));
     const found =
       given !== undefined
         ? { file: given.file, text: given.text, hash: given.sha256 }
-        : existsSync(fixture)
+        : existsSync(inFixtures)
           ? quietly(() => {
-              const text = readFileSync(fixture, 'utf8');
-              return { file: fixture, text, hash: sha256(text) };
+              const text = readFileSync(inFixtures, 'utf8');
+              return { file: inFixtures, text, hash: sha256(text) };
             }, null)
           : null;
     if (found === null)
       return { ...p, file: null, same: false, subject: null, description: null, fixture: false };
     const { subject, description } = patchText(found.text);
+    const fixture = found.file.includes(`/${FIXTURE_PATCHES}/`);
     return {
       ...p,
-      file: shown(root, found.file),
+      // A fixture patch is named as zdh's tree names it, whichever checkout ran it.
+      file: fixture ? join(FIXTURE_PATCHES, basename(found.file)) : shown(root, found.file),
       same: found.hash === p.sha256,
       subject,
       description,
-      fixture: found.file.includes(`/${FIXTURE_PATCHES}/`),
+      fixture,
     };
   });
 }

@@ -1,7 +1,11 @@
 /** The pure parts of `zdh report --upstream`, each on small inputs of its own. */
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CaseResult, CellResult } from '../../../harness/model/result.ts';
+import { checkoutFacts, openCheckout } from '../../../harness/report/upstream/checkout.ts';
 import { reportName } from '../../../harness/report/upstream/compose.ts';
 import { configFragment } from '../../../harness/report/upstream/config-fragment.ts';
 import {
@@ -15,6 +19,7 @@ import { patchText } from '../../../harness/report/upstream/patch-text.ts';
 import { probeHang, probeTitle } from '../../../harness/report/upstream/probe.ts';
 import { frameKey, quoteFinding } from '../../../harness/report/upstream/quote.ts';
 import { layoutReport, shellTokens } from '../../../harness/report/upstream/render.ts';
+import { findBugs } from '../../../harness/report/upstream/select.ts';
 import { expectationOf } from '../../../harness/report/upstream/sections-history.ts';
 import {
   bootKernelFlags,
@@ -24,8 +29,9 @@ import {
 import type { Bug, CellFolder, FragmentFacts, SavedKernel } from '../../../harness/report/upstream/types.ts';
 import type { Finding } from '../../../harness/scan/types.ts';
 import { sha256 } from '../../../harness/util/hash.ts';
+import { projectRoot } from '../../../harness/util/paths.ts';
 import type { WorkloadDecl } from '../../../harness/workloads/types.ts';
-import { loadUpstreamRun } from './upstream-helpers.ts';
+import { loadUpstreamRun, upstreamDir } from './upstream-helpers.ts';
 
 describe('probe hangs', () => {
   const dax = [
@@ -540,6 +546,44 @@ describe('the stand-alone reproducer in a fresh boot', () => {
         `${'word '.repeat(20)}end`,
         '',
       ]);
+    }
+  });
+});
+
+describe('where an applied patch is found', () => {
+  const fake = openCheckout(join(upstreamDir, 'checkout'));
+  const withPaths = (paths: string[]): CellFolder => {
+    const bug = findBugs(loadUpstreamRun('broken-rmap'))[0];
+    if (bug === undefined) throw new Error('broken-rmap has no bug');
+    const shown = bug.shown;
+    if (shown.saved === null) throw new Error('broken-rmap has no saved cell');
+    return { ...shown, saved: { ...shown.saved, patchPaths: paths } };
+  };
+  const NAME = 'migrate-device-missing-put.patch';
+
+  it('a fixture patch run from another zdh checkout is named by its path in zdh’s tree', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'zdh-other-checkout-'));
+    try {
+      const dir = join(elsewhere, 'test', 'fixtures', 'kernel-patches');
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(join(projectRoot, 'test', 'fixtures', 'kernel-patches', NAME), join(dir, NAME));
+      const [p] = checkoutFacts(fake, withPaths([join(dir, NAME)])).patches;
+      expect(p).toMatchObject({ file: `test/fixtures/kernel-patches/${NAME}`, fixture: true, same: true });
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('a patch of the user’s own keeps the path the run gave; one that is gone falls back to the fixtures', () => {
+    const own = mkdtempSync(join(tmpdir(), 'zdh-own-patch-'));
+    try {
+      copyFileSync(join(projectRoot, 'test', 'fixtures', 'kernel-patches', NAME), join(own, NAME));
+      const [mine] = checkoutFacts(fake, withPaths([join(own, NAME)])).patches;
+      expect(mine).toMatchObject({ file: join(own, NAME), fixture: false, same: true });
+      const [gone] = checkoutFacts(fake, withPaths([join(own, 'gone', NAME)])).patches;
+      expect(gone).toMatchObject({ file: `test/fixtures/kernel-patches/${NAME}`, fixture: true });
+    } finally {
+      rmSync(own, { recursive: true, force: true });
     }
   });
 });
