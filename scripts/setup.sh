@@ -14,6 +14,7 @@ packages=(
   ndctl daxctl e2fsprogs xfsprogs       # guest tools for pmem/DAX, copied into the initramfs
   binutils                              # addr2line/nm for symbolising stack traces
   libxml2-utils chromium fonts-dejavu-core  # tests: JUnit XSD validation, the HTML report in a real browser
+  rsync                                 # tests: gitlab-ci-local runs the GitLab template with it
 )
 
 missing=()
