@@ -18,11 +18,24 @@ export interface SymbolOptions {
   vmlinux?: string;
   /** A folder holding the build's modules (*.ko, searched recursively). */
   modulesDir?: string;
+  /**
+   * Place a frame only where a function of its name has the size the kernel printed
+   * (`func+off/SIZE`): for binaries of another build of the same code, such as a rebuild
+   * with debug info, where a size that differs means the code differs.
+   */
+  exactSize?: boolean;
 }
 
 export interface SymbolEntry {
   address: bigint;
   size: bigint;
+  /**
+   * How far the next symbol of the binary's text (of the section, for a module) is, which is
+   * the size kallsyms gives and a stack trace prints (`func+off/SIZE`): the symbol's size
+   * plus alignment padding, or the length of an assembly label that has no size. Null for
+   * the last symbol.
+   */
+  span: bigint | null;
   /** The section (modules); '' for vmlinux, whose addresses are absolute. */
   section: string;
 }
@@ -30,25 +43,52 @@ export interface SymbolEntry {
 /** Parses `nm -S --defined-only` output, keeping function symbols named in `wanted`. */
 export function parseNm(text: string, wanted: ReadonlySet<string>): Map<string, SymbolEntry[]> {
   const out = new Map<string, SymbolEntry[]>();
+  const text_ = new Set<bigint>();
   for (const line of text.split('\n')) {
     // "ffffffff81234560 0000000000000040 T name" (size is absent for some symbols)
     const m = /^([0-9a-f]+) (?:([0-9a-f]+) )?([tTwW]) (\S+)$/.exec(line.trim());
-    if (!m || !wanted.has(m[4]!)) continue;
-    add(out, m[4]!, { address: BigInt(`0x${m[1]!}`), size: BigInt(`0x${m[2] ?? '0'}`), section: '' });
+    if (!m) continue;
+    const address = BigInt(`0x${m[1]!}`);
+    text_.add(address);
+    if (!wanted.has(m[4]!)) continue;
+    add(out, m[4]!, { address, size: BigInt(`0x${m[2] ?? '0'}`), span: null, section: '' });
   }
+  withSpans(out, new Map([['', text_]]));
   return out;
 }
 
 /** Parses `objdump -t` output of a relocatable object, keeping functions named in `wanted`. */
 export function parseObjdumpSymbols(text: string, wanted: ReadonlySet<string>): Map<string, SymbolEntry[]> {
   const out = new Map<string, SymbolEntry[]>();
+  const bySection = new Map<string, Set<bigint>>();
   for (const line of text.split('\n')) {
     // "0000000000000120 l     F .text	0000000000000250 dmirror_devmem_fault"
-    const m = /^([0-9a-f]+) .{7} (\S+)\t([0-9a-f]+) (?:\.hidden )?(\S+)$/.exec(line);
-    if (!m || !wanted.has(m[4]!)) continue;
-    add(out, m[4]!, { address: BigInt(`0x${m[1]!}`), size: BigInt(`0x${m[3]!}`), section: m[2]! });
+    const m = /^([0-9a-f]+) (.{7}) (\S+)\t([0-9a-f]+) (?:\.hidden )?(\S+)$/.exec(line);
+    if (!m || m[2]!.includes('d') || m[2]!.includes('f')) continue; // section and file symbols
+    const address = BigInt(`0x${m[1]!}`);
+    const addresses = bySection.get(m[3]!) ?? new Set<bigint>();
+    addresses.add(address);
+    bySection.set(m[3]!, addresses);
+    if (!m[2]!.includes('F') || !wanted.has(m[5]!)) continue;
+    add(out, m[5]!, { address, size: BigInt(`0x${m[4]!}`), span: null, section: m[3]! });
   }
+  withSpans(out, bySection);
   return out;
+}
+
+/** Sets each entry's span: the distance to the next address of its section. */
+function withSpans(
+  entries: Map<string, SymbolEntry[]>,
+  addresses: ReadonlyMap<string, ReadonlySet<bigint>>,
+): void {
+  const sorted = new Map(
+    [...addresses].map(([k, v]) => [k, [...v].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))]),
+  );
+  for (const list of entries.values())
+    for (const e of list) {
+      const next = sorted.get(e.section)?.find((a) => a > e.address);
+      e.span = next === undefined ? null : next - e.address;
+    }
 }
 
 function add(map: Map<string, SymbolEntry[]>, name: string, entry: SymbolEntry): void {
@@ -57,19 +97,33 @@ function add(map: Map<string, SymbolEntry[]>, name: string, entry: SymbolEntry):
   else list.push(entry);
 }
 
+/** Tail padding a section's last function may have in kallsyms' size: x86's largest alignment. */
+const MAX_PADDING = 64n;
+
+/**
+ * Whether a symbol is the function a frame printed with this size: its own size, or its
+ * span (what kallsyms prints), or, for the last function of a section, its size plus padding.
+ */
+export function sizeMatches(sym: SymbolEntry, printed: bigint): boolean {
+  if (sym.size === printed || sym.span === printed) return true;
+  return sym.span === null && printed >= sym.size && printed - sym.size < MAX_PADDING;
+}
+
 /** The address a frame's source line is at, or undefined when the symbol is unknown. */
 export function frameAddress(
   frame: Frame,
   symbols: ReadonlyMap<string, SymbolEntry[]>,
+  exactSize = false,
 ): SymbolEntry | undefined {
   if (frame.offset === null) return undefined;
   const list = symbols.get(frame.function);
   if (list === undefined || list.length === 0) return undefined;
   const [off, size] = frame.offset.split('/').map((h) => BigInt(h)) as [bigint, bigint];
   // Static functions can share a name: the printed size tells them apart.
-  const sym = list.find((s) => s.size === size) ?? list[0]!;
+  const sym = list.find((s) => sizeMatches(s, size)) ?? (exactSize ? undefined : list[0]);
+  if (sym === undefined) return undefined;
   const address = sym.address + off - (frame.ip || off === 0n ? 0n : 1n);
-  return { address, size: sym.size, section: sym.section };
+  return { ...sym, address };
 }
 
 /**
@@ -182,7 +236,7 @@ export class Symboliser {
     // Group addresses by section: addr2line takes one section per call.
     const bySection = new Map<string, { frame: Frame; address: bigint }[]>();
     for (const frame of batch.frames) {
-      const at = frameAddress(frame, symbols);
+      const at = frameAddress(frame, symbols, this.#options.exactSize === true);
       if (at === undefined) continue;
       const list = bySection.get(at.section) ?? [];
       list.push({ frame, address: at.address });

@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Option } from 'commander';
 import { usageError } from '../../errors.ts';
 import { finalise } from '../../model/status.ts';
+import { createProgress } from '../../progress/progress.ts';
 import { DEFAULT_KCIDB_ORIGIN, validOrigin } from '../../report/kcidb.ts';
 import { readRunSummary } from '../../report/summary-file.ts';
 import { SUMMARY_FILE } from '../../report/summary-json.ts';
@@ -16,10 +17,11 @@ import type { RegisterCommand } from './index.ts';
  * folder's summary.json (derived fields recomputed), prints the terminal summary and exits
  * by the run's status: 0 passed, 1 failed, 2 error, 130 interrupted (model/status.ts).
  *
- * `zdh report RUN_DIR --upstream [--finding TITLE]`: writes one plain-text bug report per
- * distinct finding into RUN_DIR/upstream/ instead (report/upstream/), prints the paths
- * written and exits 0, also when there is nothing to report; 2 for a bad run folder or a
- * title the run does not have.
+ * `zdh report RUN_DIR --upstream [--finding TITLE] [--debug-info]`: writes one plain-text bug
+ * report per distinct finding into RUN_DIR/upstream/ instead (report/upstream/), prints the
+ * paths written and exits 0, also when there is nothing to report; 2 for a bad run folder or
+ * a title the run does not have. --debug-info builds the cell's kernel again with debug info
+ * when the run's build has none, to place the stack frames at file:line.
  */
 export const registerReport: RegisterCommand = (program, result) =>
   program
@@ -34,11 +36,25 @@ export const registerReport: RegisterCommand = (program, result) =>
       'write one plain-text bug report per distinct finding, with its reproducer, into RUN_DIR/upstream/',
     )
     .option('--finding <title>', 'with --upstream: only the report of the finding with this title')
-    .action(async (runDir: string, opts: { kcidbOrigin: string; upstream?: boolean; finding?: string }) => {
-      if (opts.finding !== undefined && !opts.upstream)
-        throw usageError('--finding needs --upstream', 'zdh report RUN_DIR --upstream --finding TITLE');
-      result.code = opts.upstream ? await upstream(runDir, opts.finding) : report(runDir, opts.kcidbOrigin);
-    });
+    .option(
+      '--debug-info',
+      "with --upstream: when the run's build has no debug info (the default) or is gone, build the " +
+        "cell's kernel again with debug info to place the stack at file:line (a cold build the first time)",
+    )
+    .action(
+      async (
+        runDir: string,
+        opts: { kcidbOrigin: string; upstream?: boolean; finding?: string; debugInfo?: boolean },
+      ) => {
+        if (opts.finding !== undefined && !opts.upstream)
+          throw usageError('--finding needs --upstream', 'zdh report RUN_DIR --upstream --finding TITLE');
+        if (opts.debugInfo && !opts.upstream)
+          throw usageError('--debug-info needs --upstream', 'zdh report RUN_DIR --upstream --debug-info');
+        result.code = opts.upstream
+          ? await upstream(runDir, opts.finding, opts.debugInfo === true)
+          : report(runDir, opts.kcidbOrigin);
+      },
+    );
 
 /** `--kcidb-origin NAME`, shared by run, report and merge: the origin of every id in kcidb.json. */
 export function kcidbOriginOption(): Option {
@@ -67,10 +83,15 @@ export function report(arg: string, kcidbOrigin: string = DEFAULT_KCIDB_ORIGIN):
 }
 
 /** `--upstream`: the reports written, one path a line (the report, then its .config). */
-export async function upstream(arg: string, finding: string | undefined): Promise<number> {
+export async function upstream(arg: string, finding: string | undefined, debugInfo = false): Promise<number> {
   const { writeUpstreamReports } = await import('../../report/upstream/write.ts');
   const dir = runFolder(arg);
-  const written = await writeUpstreamReports(dir, finding === undefined ? {} : { finding });
+  const progress = debugInfo ? createProgress() : undefined;
+  const written = await writeUpstreamReports(dir, {
+    ...(finding === undefined ? {} : { finding }),
+    ...(progress === undefined ? {} : { debugInfo: { progress } }),
+  });
+  progress?.done();
   if (written.length === 0) {
     process.stdout.write(`nothing to report in ${dir}: no kernel finding and no probe hang\n`);
     return EXIT.pass;

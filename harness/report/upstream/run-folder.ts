@@ -136,6 +136,11 @@ const strings = (v: unknown): string[] =>
 
 function savedKernel(spec: Record<string, unknown>, patches: string[]): SavedKernel {
   const s = obj(spec['source']);
+  const fragmentSpecs = list(spec['fragments']).flatMap((f) =>
+    typeof f['ref'] === 'string'
+      ? [{ ref: f['ref'], layer: typeof f['layer'] === 'number' ? f['layer'] : 2 }]
+      : [],
+  );
   const text = (k: string): string | null => (typeof s?.[k] === 'string' ? (s[k] as string) : null);
   const kind = text('kind');
   const path = text('path');
@@ -151,9 +156,8 @@ function savedKernel(spec: Record<string, unknown>, patches: string[]): SavedKer
     source,
     patches,
     base: typeof spec['base'] === 'string' ? spec['base'] : null,
-    fragments: list(spec['fragments'])
-      .map((f) => f['ref'])
-      .filter((r): r is string => typeof r === 'string'),
+    fragments: fragmentSpecs.map((f) => f.ref),
+    fragmentSpecs,
     defaultFragments: spec['defaultFragments'] !== false,
   };
 }

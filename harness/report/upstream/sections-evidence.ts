@@ -8,7 +8,7 @@ import { optionValue, parseDotConfig } from '../../kconfig/dotconfig.ts';
 import type { CellResult } from '../../model/result.ts';
 import type { Finding, PageInfo } from '../../scan/types.ts';
 import { BOOT } from '../view.ts';
-import { andList, hex, plural } from './format.ts';
+import { andList, hex, plural, short } from './format.ts';
 import { frameKey, type QuotedLine, quotedOccurrence } from './quote.ts';
 import type { Block, Bug, Occurrence, Section, Symbols } from './types.ts';
 
@@ -171,17 +171,28 @@ function symbolNote(frames: readonly QuotedLine[], symbols: Symbols, finalConfig
   const found = frames.filter(
     (l) => l.frame!.source === null && symbols.sources.has(frameKey(l.frame!)),
   ).length;
+  const binaries = `vmlinux${symbols.build.modulesDir === null ? '' : ' and modules'}`;
+  const rebuilt = symbols.build.rebuilt;
+  if (rebuilt !== undefined) {
+    const twin =
+      `the ${binaries} of the same kernel built again with debug info (the cell's source, ` +
+      `patches and fragments plus zdh's debug-info fragment; zdh cache key ${short(rebuilt.cacheKey)})`;
+    return found > 0
+      ? `${plural(found, 'stack frame')} of ${frames.length - decoded} symbolised to file:line with ${twin}, ` +
+          'each only where its function has the size the kernel printed (addr2line, as ' +
+          'scripts/faddr2line does).'
+      : `Stack frames are as the kernel printed them: no function of theirs has the printed size in ${twin}.`;
+  }
   if (found > 0)
     return (
       `${plural(found, 'stack frame')} of ${frames.length - decoded} symbolised to file:line with the ` +
-      `build's vmlinux${symbols.build.modulesDir === null ? '' : ' and modules'} (addr2line, as ` +
-      'scripts/decode_stacktrace.sh does).'
+      `build's ${binaries} (addr2line, as scripts/decode_stacktrace.sh does).`
     );
   const noDebugInfo =
     finalConfig !== null && optionValue(parseDotConfig(finalConfig), 'DEBUG_INFO_NONE') === 'y';
   return noDebugInfo
     ? 'Stack frames are as the kernel printed them: the build has no debug info ' +
-        '(CONFIG_DEBUG_INFO_NONE=y), so addr2line cannot place them; `zdh run --config debug-info` ' +
-        'builds a kernel that has.'
+        '(CONFIG_DEBUG_INFO_NONE=y), so addr2line cannot place them; `zdh report --upstream ' +
+        '--debug-info` builds the same kernel again with debug info and places them with that.'
     : "Stack frames are as the kernel printed them: addr2line found no line for them in the build's vmlinux.";
 }

@@ -14,12 +14,18 @@ export interface FrameSymboliser {
   symboliseFrames(frames: readonly Frame[]): Promise<void>;
 }
 
-export type SymboliserFor = (build: { vmlinux: string; modulesDir: string | null }) => FrameSymboliser;
+/** exactSize: the binaries are another build of the same code (scan/symbolise.ts SymbolOptions). */
+export type SymboliserFor = (build: {
+  vmlinux: string;
+  modulesDir: string | null;
+  exactSize: boolean;
+}) => FrameSymboliser;
 
 export const binutilsSymboliser: SymboliserFor = (build) =>
   new Symboliser({
     vmlinux: build.vmlinux,
     ...(build.modulesDir === null ? {} : { modulesDir: build.modulesDir }),
+    exactSize: build.exactSize,
   });
 
 /** The sources of a bug's quoted frames, keyed by frameKey; none when the build is gone. */
@@ -36,9 +42,11 @@ export async function symbolsFor(
   }
   if (frames.size === 0) return { build, sources: new Map() };
   try {
-    await symboliserFor({ vmlinux: build.vmlinux, modulesDir: build.modulesDir }).symboliseFrames([
-      ...frames.values(),
-    ]);
+    await symboliserFor({
+      vmlinux: build.vmlinux,
+      modulesDir: build.modulesDir,
+      exactSize: build.rebuilt !== undefined,
+    }).symboliseFrames([...frames.values()]);
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return { build: { kind: 'unavailable', reason: `symbolising them failed (${why})` }, sources: new Map() };

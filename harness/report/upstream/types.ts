@@ -36,6 +36,8 @@ export interface SavedKernel {
   base: string | null;
   /** Fragment references (names or paths), in order. */
   fragments: string[];
+  /** The same, with the layer each was given at (kconfig/fragments.ts LAYER), as a build takes them. */
+  fragmentSpecs: { ref: string; layer: number }[];
   defaultFragments: boolean;
 }
 
@@ -146,7 +148,17 @@ export interface FragmentFacts {
 
 /** Where the symbols of a build are, or why there are none. */
 export type BuildSymbols =
-  | { kind: 'found'; vmlinux: string; modulesDir: string | null }
+  | {
+      kind: 'found';
+      vmlinux: string;
+      modulesDir: string | null;
+      /**
+       * Set when these binaries are not the run's own build but the cell's kernel built
+       * again with debug info (`zdh report --upstream --debug-info`, rebuild.ts): frames are
+       * then placed only where the function has the size the kernel printed.
+       */
+      rebuilt?: { cacheKey: string };
+    }
   | { kind: 'unavailable'; reason: string };
 
 /** What the checkout and the cache say about the cell a report quotes (checkout.ts reads them). */

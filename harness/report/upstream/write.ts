@@ -9,14 +9,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../../errors.ts';
+import { optionValue, parseDotConfig } from '../../kconfig/dotconfig.ts';
+import type { Progress } from '../../progress/progress.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { cacheRoot, projectRoot } from '../../util/paths.ts';
 import { buildSymbols, checkoutFacts, openCheckout } from './checkout.ts';
 import { composeReport } from './compose.ts';
+import { debugInfoRebuild } from './rebuild.ts';
 import { renderReport } from './render.ts';
 import { readRunFolder } from './run-folder.ts';
 import { findBugs } from './select.ts';
 import { binutilsSymboliser, type SymboliserFor, symbolsFor } from './symbols.ts';
+import type { BuildSymbols, CellFolder } from './types.ts';
 
 export const UPSTREAM_DIR = 'upstream';
 
@@ -28,6 +32,11 @@ export interface UpstreamOptions {
   /** The build cache (default: ~/.cache/zdh or $ZDH_CACHE_DIR). */
   cacheDir?: string;
   symboliserFor?: SymboliserFor;
+  /**
+   * When the run's build has no debug info or is gone: build the cell's kernel again with
+   * debug info (rebuild.ts) and symbolise with that. Needs `progress` for the build.
+   */
+  debugInfo?: { progress: Progress };
 }
 
 export interface WrittenReport {
@@ -57,8 +66,20 @@ export async function writeUpstreamReports(
   const cacheDir = opts.cacheDir ?? cacheRoot();
   const out = join(run.dir, UPSTREAM_DIR);
   const written: WrittenReport[] = [];
+  const rebuilds = new Map<string, Promise<BuildSymbols>>();
+  const rebuild = (cell: CellFolder, progress: Progress): Promise<BuildSymbols> => {
+    const key = cell.dir ?? cell.cell.id;
+    let r = rebuilds.get(key);
+    if (r === undefined) {
+      r = debugInfoRebuild(cell, { cacheDir, progress });
+      rebuilds.set(key, r);
+    }
+    return r;
+  };
   for (const bug of chosen) {
-    const build = buildSymbols(bug.shown.cell.kernel, cacheDir);
+    let build = buildSymbols(bug.shown.cell.kernel, cacheDir);
+    if (opts.debugInfo !== undefined && !hasDebugInfo(build, bug.shown))
+      build = await rebuild(bug.shown, opts.debugInfo.progress);
     const symbols = await symbolsFor(bug, build, opts.symboliserFor ?? binutilsSymboliser);
     const report = composeReport(run, bug, checkoutFacts(checkout, bug.shown), symbols);
     const reportFile = join(out, `${report.name}.txt`);
@@ -71,4 +92,11 @@ export async function writeUpstreamReports(
     written.push({ title: bug.title, report: reportFile, config: configFile });
   }
   return written;
+}
+
+/** Whether the run's own build is there to symbolise with, and has line tables. */
+function hasDebugInfo(build: BuildSymbols, cell: CellFolder): boolean {
+  if (build.kind !== 'found') return false;
+  const config = cell.config();
+  return config === null || optionValue(parseDotConfig(config), 'DEBUG_INFO_NONE') !== 'y';
 }

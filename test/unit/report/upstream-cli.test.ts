@@ -105,10 +105,11 @@ describe('zdh report --upstream', () => {
     expect(existsSync(join(passing, 'upstream'))).toBe(false);
   });
 
-  it('a folder that is not a run, or --finding without --upstream, is a usage error', async () => {
+  it('a folder that is not a run, or --finding or --debug-info without --upstream, is a usage error', async () => {
     for (const args of [
       [join(tmp, 'nope'), '--upstream'],
       [run, '--finding', EXT4],
+      [run, '--debug-info'],
     ]) {
       const r = await report(args);
       expect(r.error).toBeInstanceOf(ZdhError);

@@ -38,7 +38,7 @@ export const FAKE_LINES: Readonly<Record<string, string>> = {
 
 /** What the fake was asked: the build it was made for, and every frame it was given. */
 export interface FakeCalls {
-  builds: { vmlinux: string; modulesDir: string | null }[];
+  builds: { vmlinux: string; modulesDir: string | null; exactSize: boolean }[];
   frames: Frame[];
 }
 

@@ -19,13 +19,13 @@ import { patchText } from '../../../harness/report/upstream/patch-text.ts';
 import { probeHang, probeTitle } from '../../../harness/report/upstream/probe.ts';
 import { frameKey, quoteFinding } from '../../../harness/report/upstream/quote.ts';
 import { layoutReport, shellTokens } from '../../../harness/report/upstream/render.ts';
-import { findBugs } from '../../../harness/report/upstream/select.ts';
 import { expectationOf } from '../../../harness/report/upstream/sections-history.ts';
 import {
   bootKernelFlags,
   bootWords,
   groupedCommand,
 } from '../../../harness/report/upstream/sections-reproducer.ts';
+import { findBugs } from '../../../harness/report/upstream/select.ts';
 import type { Bug, CellFolder, FragmentFacts, SavedKernel } from '../../../harness/report/upstream/types.ts';
 import type { Finding } from '../../../harness/scan/types.ts';
 import { sha256 } from '../../../harness/util/hash.ts';
@@ -423,6 +423,7 @@ describe('the stand-alone reproducer in a fresh boot', () => {
       patches: ['/work/main/test/fixtures/kernel-patches/test-hmm-chunk-use-after-free.patch'],
       base: 'tinyconfig',
       fragments: ['kasan'],
+      fragmentSpecs: [{ ref: 'kasan', layer: 2 }],
       defaultFragments: true,
     });
     expect(bootWords(cell, 'hmm-tests')).toEqual([

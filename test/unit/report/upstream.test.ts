@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildSymbols } from '../../../harness/report/upstream/checkout.ts';
 import { MAX_COLUMNS } from '../../../harness/report/upstream/render.ts';
+import type { BuildSymbols } from '../../../harness/report/upstream/types.ts';
 import {
   type FakeCalls,
   fakeSymboliser,
@@ -344,7 +345,7 @@ describe('symbols', () => {
     const calls: FakeCalls = { builds: [], frames: [] };
     await renderFixture('broken-rmap', undefined, fakeSymboliser(calls));
     expect(calls.builds).toEqual([
-      { vmlinux: '/cache/builds/k/vmlinux', modulesDir: '/cache/builds/k/modules' },
+      { vmlinux: '/cache/builds/k/vmlinux', modulesDir: '/cache/builds/k/modules', exactSize: false },
     ]);
     const names = calls.frames.map(
       (f) => `${f.function}${f.module ? ` [${f.module}]` : ''}${f.ip ? ' ip' : ''}`,
@@ -368,6 +369,32 @@ describe('symbols', () => {
     expect(report).not.toContain('(mm/rmap.c:');
     expect(report.replace(/\n/g, ' ')).toContain(
       "Stack frames are as the kernel printed them: the build (zdh cache key cee0345fd3be) is no longer in zdh's cache",
+    );
+  });
+
+  it('with a debug-info rebuild: frames placed only at the printed function size, and the report says which build', async () => {
+    const calls: FakeCalls = { builds: [], frames: [] };
+    const rebuilt: BuildSymbols = {
+      kind: 'found',
+      vmlinux: '/cache/builds/r/vmlinux',
+      modulesDir: '/cache/builds/r/modules',
+      rebuilt: { cacheKey: '8409a1987e4cfb65aaaa' },
+    };
+    const [r] = await renderFixture('broken-rmap', rebuilt, fakeSymboliser(calls));
+    expect(calls.builds).toEqual([
+      { vmlinux: '/cache/builds/r/vmlinux', modulesDir: '/cache/builds/r/modules', exactSize: true },
+    ]);
+    const report = section(r!.text, 'Report');
+    expect(report).toContain('rmap_walk+0x11/0x1a (mm/rmap.c:2523)');
+    const note = report.replace(/\s+/g, ' ');
+    expect(note).toContain(
+      '6 stack frames of 15 symbolised to file:line with the vmlinux and modules of the same kernel built again with debug info',
+    );
+    expect(note).toContain('zdh cache key 8409a1987e4c');
+    expect(note).toContain('only where its function has the size the kernel printed');
+    const none = await renderFixture('broken-rmap', rebuilt, () => ({ symboliseFrames: async () => {} }));
+    expect(section(none[0]!.text, 'Report').replace(/\s+/g, ' ')).toContain(
+      'Stack frames are as the kernel printed them: no function of theirs has the printed size in the vmlinux and modules of the same kernel built again',
     );
   });
 

@@ -47,9 +47,12 @@ describe('symbol tables and addr2line output', () => {
       'ffffffff81400000 T no_size',
     ].join('\n');
     const syms = parseNm(nm, new Set(['put_page', 'helper', 'no_size', 'some_data']));
-    expect(syms.get('put_page')).toEqual([{ address: 0xffffffff81234560n, size: 0x40n, section: '' }]);
-    expect(syms.get('helper')).toHaveLength(2);
-    expect(syms.get('no_size')![0]!.size).toBe(0n);
+    // span: to the next text symbol, as kallsyms sizes it (padding included).
+    expect(syms.get('put_page')).toEqual([
+      { address: 0xffffffff81234560n, size: 0x40n, span: 0xa0n, section: '' },
+    ]);
+    expect(syms.get('helper')!.map((h) => h.span)).toEqual([0x100n, 0x1cb900n]);
+    expect(syms.get('no_size')![0]).toMatchObject({ size: 0n, span: null });
     expect(syms.has('some_data')).toBe(false);
   });
 
@@ -58,10 +61,14 @@ describe('symbol tables and addr2line output', () => {
       '0000000000000120 l     F .text\t0000000000000250 dmirror_devmem_fault',
       '0000000000000010 g     F .text.unlikely\t0000000000000030 cold_path',
       '0000000000000000 l    d  .text\t0000000000000000 .text',
+      '0000000000000380 l       .text\t0000000000000000 .Lasm_label',
+      '0000000000000000 l    df *ABS*\t0000000000000000 test_hmm.c',
     ].join('\n');
     const syms = parseObjdumpSymbols(od, new Set(['dmirror_devmem_fault', 'cold_path']));
-    expect(syms.get('dmirror_devmem_fault')).toEqual([{ address: 0x120n, size: 0x250n, section: '.text' }]);
-    expect(syms.get('cold_path')![0]!.section).toBe('.text.unlikely');
+    expect(syms.get('dmirror_devmem_fault')).toEqual([
+      { address: 0x120n, size: 0x250n, span: 0x260n, section: '.text' },
+    ]);
+    expect(syms.get('cold_path')![0]).toMatchObject({ section: '.text.unlikely', span: null });
   });
 
   it('looks return addresses up one byte back, and picks same-named statics by size', () => {
@@ -72,6 +79,25 @@ describe('symbol tables and addr2line output', () => {
     expect(frameAddress(frame('helper', '0x10/0x80'), syms)!.address).toBe(0x200fn);
     expect(frameAddress(frame('helper', '0x10/0x80', { ip: true }), syms)!.address).toBe(0x2010n);
     expect(frameAddress(frame('unknown', '0x10/0x80'), syms)).toBeUndefined();
+  });
+
+  it('with exactSize, places a frame only where a function of its name has the printed size', () => {
+    const syms = parseNm('0000000000001000 0000000000000020 t helper', new Set(['helper']));
+    // Another build's helper is 0x20 long: the frame's 0x80-long helper is other code.
+    expect(frameAddress(frame('helper', '0x10/0x80'), syms)!.address).toBe(0x100fn);
+    expect(frameAddress(frame('helper', '0x10/0x80'), syms, true)).toBeUndefined();
+    expect(frameAddress(frame('helper', '0x10/0x20'), syms, true)!.address).toBe(0x100fn);
+    // kallsyms' size runs to the next symbol: the span, padding and unsized labels included;
+    // the last function of a section gets its size plus at most the tail padding.
+    const two = parseNm(
+      '0000000000001000 0000000000000020 t helper\n0000000000001028 T entry_label\n0000000000001100 t last',
+      new Set(['helper', 'entry_label', 'last']),
+    );
+    expect(frameAddress(frame('helper', '0x10/0x28'), two, true)).toBeDefined();
+    expect(frameAddress(frame('entry_label', '0x4/0xd8'), two, true)).toBeDefined();
+    expect(frameAddress(frame('entry_label', '0x4/0xd0'), two, true)).toBeUndefined();
+    expect(frameAddress(frame('last', '0x0/0xa'), two, true)).toBeDefined();
+    expect(frameAddress(frame('helper', '0x10/0x24'), two, true)).toBeUndefined();
   });
 
   it('parses addr2line -a -f -i, innermost inline location first, kernel-relative', () => {
