@@ -17,9 +17,11 @@
 import { existsSync } from 'node:fs';
 import { buildKernel } from '../../build/build-kernel.ts';
 import type { KernelSpec } from '../../build/kernel-spec.ts';
+import { ZdhError } from '../../errors.ts';
 import { LAYER } from '../../kconfig/fragments.ts';
 import type { KernelInfo } from '../../model/result.ts';
 import { expandPatches } from '../../patch/expand.ts';
+import { interrupted } from '../../process/interrupt.ts';
 import type { Progress } from '../../progress/progress.ts';
 import { patchesChanged } from '../../run/repro-cell.ts';
 import { short } from './format.ts';
@@ -98,6 +100,8 @@ export async function debugInfoRebuild(cell: CellFolder, opts: RebuildOptions): 
       rebuilt: { cacheKey: record.cacheKey },
     };
   } catch (error) {
+    // A failed build is the report's to mention; an interrupt or a bug of zdh's is not.
+    if (!(error instanceof ZdhError) || interrupted()) throw error;
     return {
       kind: 'unavailable',
       reason: `rebuilding the kernel with debug info failed: ${firstLine(error)}`,
