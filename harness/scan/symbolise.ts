@@ -43,17 +43,17 @@ export interface SymbolEntry {
 /** Parses `nm -S --defined-only` output, keeping function symbols named in `wanted`. */
 export function parseNm(text: string, wanted: ReadonlySet<string>): Map<string, SymbolEntry[]> {
   const out = new Map<string, SymbolEntry[]>();
-  const text_ = new Set<bigint>();
+  const starts = new Set<bigint>();
   for (const line of text.split('\n')) {
     // "ffffffff81234560 0000000000000040 T name" (size is absent for some symbols)
     const m = /^([0-9a-f]+) (?:([0-9a-f]+) )?([tTwW]) (\S+)$/.exec(line.trim());
     if (!m) continue;
     const address = BigInt(`0x${m[1]!}`);
-    text_.add(address);
+    starts.add(address);
     if (!wanted.has(m[4]!)) continue;
     add(out, m[4]!, { address, size: BigInt(`0x${m[2] ?? '0'}`), span: null, section: '' });
   }
-  withSpans(out, new Map([['', text_]]));
+  withSpans(out, new Map([['', starts]]));
   return out;
 }
 
