@@ -27,3 +27,6 @@ export function andList(items: readonly string[]): string {
   if (items.length <= 1) return items[0] ?? '';
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
+
+/** A kconfig fragment as a name (`debug-info`), from a name or a path to its .config. */
+export const fragmentLabel = (ref: string): string => ref.replace(/^.*\//, '').replace(/\.config$/, '');

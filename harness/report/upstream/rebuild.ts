@@ -24,14 +24,11 @@ import { expandPatches } from '../../patch/expand.ts';
 import { interrupted } from '../../process/interrupt.ts';
 import type { Progress } from '../../progress/progress.ts';
 import { patchesChanged } from '../../run/repro-cell.ts';
-import { short } from './format.ts';
+import { fragmentLabel, short } from './format.ts';
 import type { BuildSymbols, CellFolder, SavedKernel } from './types.ts';
 
 /** The fragment that adds DWARF line tables (configs/kconfig/extra/debug-info.config). */
 export const DEBUG_INFO_FRAGMENT = 'debug-info';
-
-const isDebugInfo = (ref: string): boolean =>
-  ref.replace(/^.*\//, '').replace(/\.config$/, '') === DEBUG_INFO_FRAGMENT;
 
 /**
  * The spec that builds a cell's kernel again with debug info, or why there is none. A git
@@ -44,7 +41,7 @@ export function rebuildSpec(saved: SavedKernel | null, kernel: KernelInfo): Kern
     saved.source.kind === 'git' && kernel.source.commit !== undefined
       ? { ...saved.source, ref: kernel.source.commit }
       : saved.source;
-  const fragments = saved.fragmentSpecs.some((f) => isDebugInfo(f.ref))
+  const fragments = saved.fragmentSpecs.some((f) => fragmentLabel(f.ref) === DEBUG_INFO_FRAGMENT)
     ? saved.fragmentSpecs
     : [...saved.fragmentSpecs, { ref: DEBUG_INFO_FRAGMENT, layer: LAYER.commandLine }];
   return {

@@ -5,7 +5,7 @@
  */
 import type { KernelInfo, MachineInfo } from '../../model/result.ts';
 import { type ConfigFragment, configFragment, configLine } from './config-fragment.ts';
-import { bytes, hex, plural, short } from './format.ts';
+import { bytes, fragmentLabel, hex, plural, short } from './format.ts';
 import type { CheckoutFacts, SavedMachine, Section } from './types.ts';
 
 /** How the run names its kernel's source: tarball hash, git commit, or tree fingerprint. */
@@ -40,7 +40,7 @@ export function kernelSection(kernel: KernelInfo, facts: CheckoutFacts, configNa
           (p.same ? '' : ` [${p.file} has changed since the run; its subject as it reads now]`);
     rows.push([i === 0 ? 'Patches' : '', text]);
   });
-  const fragments = kernel.fragments.map((f) => f.name.replace(/^.*\//, '').replace(/\.config$/, ''));
+  const fragments = kernel.fragments.map((f) => fragmentLabel(f.name));
   const config = [
     kernel.base,
     ...(fragments.length > 0
