@@ -2,13 +2,16 @@
 /*
  * zdh-dax: fsdax probes on a file system mounted with dax=always.
  *
- *   zdh-dax --dir /mnt/dax [--direct-dir /mnt/plain] [--duration S] [--hang-timeout S]
+ *   zdh-dax --dir /mnt/dax [--direct-dir /mnt/plain] [--duration S] [--hang-timeout S] [--stall S]
  *
  * --dir         a DAX mount (ext4 or xfs, dax=always); every file is checked with
  *               STATX_ATTR_DAX (or the mount options) before a case counts as run
  * --direct-dir  a non-DAX file system that does O_DIRECT (e.g. ext4 on null_blk)
  * --duration    seconds each racing case runs (default 3)
  * --hang-timeout seconds a truncate may take once the pins are gone (default 30)
+ * --stall       seconds a truncate may sleep in a layout-break wait, not woken once, after
+ *               the pins are gone, before it counts as hung without waiting out
+ *               --hang-timeout (default 3)
  * --allow-non-dax 1  only for testing this program on a host: run on a non-DAX file
  *               system (DAX-only expectations become diagnostics); the harness never
  *               passes it
@@ -28,6 +31,7 @@ static const char *dax_dir;
 static const char *direct_dir;
 static double duration_s;
 static double hang_timeout_s;
+static double stall_s;
 static int allow_non_dax;
 
 static int setup_opts(void)
@@ -36,6 +40,7 @@ static int setup_opts(void)
 	direct_dir = zdh_opt("direct-dir", NULL);
 	duration_s = (double)zdh_opt_long("duration", 3);
 	hang_timeout_s = (double)zdh_opt_long("hang-timeout", 30);
+	stall_s = (double)zdh_opt_long("stall", 3);
 	allow_non_dax = (int)zdh_opt_long("allow-non-dax", 0);
 	return dax_dir != NULL;
 }
@@ -586,7 +591,7 @@ static void dax_generation(struct dax_generation *g)
  * xfs_break_dax_layouts or an evict_inode above them) from 6.15; dax_wait_page_idle and
  * wait_page_idle are the waits when they are not inlined.
  */
-static void stuck_in(pid_t tid, char *out, size_t len)
+static int stuck_in(pid_t tid, char *out, size_t len)
 {
 	static const char *const waits[] = {
 		"dax_wait_page_idle", "wait_page_idle_uninterruptible", "wait_page_idle",
@@ -616,6 +621,42 @@ static void stuck_in(pid_t tid, char *out, size_t len)
 	}
 	if (!used)
 		snprintf(out, len, "no layout-break function (stack unreadable or elsewhere)");
+	return used > 0;
+}
+
+/*
+ * A thread's scheduler state (R, S, D...) and how many times it has been switched out
+ * (voluntary + involuntary), from /proc/self/task/<tid>/: 0, or -1 when unreadable. A
+ * sleeping thread's count moves each time something wakes it.
+ */
+static int task_switches(pid_t tid, char *state, unsigned long long *switches)
+{
+	char path[96], buf[4096], *p;
+	unsigned long long v = 0, nv = 0;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "\nState:\t");
+	if (!p)
+		return -1;
+	*state = p[strlen("\nState:\t")];
+	p = strstr(buf, "\nvoluntary_ctxt_switches:");
+	if (!p || sscanf(p + 1, "voluntary_ctxt_switches: %llu", &v) != 1)
+		return -1;
+	p = strstr(p, "nonvoluntary_ctxt_switches:");
+	if (!p || sscanf(p, "nonvoluntary_ctxt_switches: %llu", &nv) != 1)
+		return -1;
+	*switches = v + nv;
+	return 0;
 }
 
 /*
@@ -677,9 +718,35 @@ static void diagnose_stuck(pthread_t t, pid_t tid, char *map, size_t size, const
  */
 static int join_unpinned(pthread_t t, const pid_t *tid, char *map, size_t size, const char *what, const char *since)
 {
-	if (zdh_join_bounded(t, hang_timeout_s) == 0)
-		return 0;
-	zdh_diag("HANG: %s did not finish %.0f s after %s", what, hang_timeout_s, since);
+	double start = zdh_now(), still_since = start, now;
+	unsigned long long last = 0, switches = 0;
+	char state = '?', where[256];
+
+	/*
+	 * On a sound kernel the unpin that made the last page idle has already woken the
+	 * waiter, so a thread still asleep in a layout-break wait, not switched in once for
+	 * --stall seconds, was not woken and will not be: judged then, not at --hang-timeout.
+	 * Asleep anywhere else (a journal commit, a lock) it only counts at --hang-timeout.
+	 */
+	for (;;) {
+		if (pthread_tryjoin_np(t, NULL) == 0)
+			return 0;
+		now = zdh_now();
+		if (now - start >= hang_timeout_s) {
+			zdh_diag("HANG: %s did not finish %.0f s after %s", what, hang_timeout_s, since);
+			break;
+		}
+		if (*tid <= 0 || task_switches(*tid, &state, &switches) != 0 || (state != 'S' && state != 'D') ||
+		    switches != last || !stuck_in(*tid, where, sizeof(where))) {
+			last = switches;
+			still_since = now;
+		} else if (now - still_since >= stall_s) {
+			zdh_diag("HANG: %s asleep in %s (state %c) and not woken for %.1f s after %s", what, where,
+				 state, now - still_since, since);
+			break;
+		}
+		zdh_sleep_ms(50);
+	}
 	diagnose_stuck(t, *tid, map, size, what);
 	return -1;
 }

@@ -108,10 +108,10 @@ describe('workload declarations in the repository', () => {
       '/usr/lib/zdh/bin/zdh-pmem',
     ]);
     const dax = plan.workloads.find((w) => w.name === 'dax-ext4')!;
-    expect(dax.params).toEqual({ duration: 3, hangTimeout: 10 });
+    expect(dax.params).toEqual({ duration: 3, hangTimeout: 10, stall: 3 });
     expect(dax.commandTimeoutS).toBe(3 + 3 + 10 * 4 + 300);
     expect(dax.step.script).toContain(
-      "'zdh-dax --dir /mnt/dax --direct-dir /mnt/plain --duration 3 --hang-timeout 10'",
+      "'zdh-dax --dir /mnt/dax --direct-dir /mnt/plain --duration 3 --hang-timeout 10 --stall 3'",
     );
     expect(dax.step.onTimeout).toBe('abort');
     expect(dax.expectedCases).toEqual(['zdh-dax.case1', 'zdh-dax.case2']);
