@@ -27,6 +27,7 @@ import { withLock } from '../util/lock.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { buildKey, patchIdentity, requestKey, slotKey } from './cache-key.ts';
 import { firstCompilerErrors } from './compiler-errors.ts';
+import { buildTuning } from './host-tuning.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { prepareSlot, type Slot, slotFor, slotHead } from './slot.ts';
 import {
@@ -165,7 +166,12 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
     progress.step(`preparing ${describe(source)}${patches.length ? ` + ${patches.length} patch(es)` : ''}`);
     await prepareSlot(slot, source, patches, log, (m) => progress.detail(m));
     mkdirSync(slot.obj, { recursive: true });
-    const makeArgs = makeVariables(c.useCcache);
+    const tuning = await buildTuning(cache);
+    for (const n of tuning.notes) {
+      log.write(`zdh: ${n}\n`);
+      progress.detail(n);
+    }
+    const makeArgs = [...makeVariables(c.useCcache), ...tuning.makeArgs];
     progress.step(`configuring (${c.spec.base} + ${c.fragments.length} fragment(s))`);
     const env = ccacheEnv(cache);
     const { finalConfig, notes } = await configureKernel({
@@ -194,7 +200,7 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
       slot,
       jobs: opts.jobs ?? availableParallelism() + 1,
       makeArgs,
-      env,
+      env: { ...env, ...tuning.env },
       log,
       slotLogPath,
       logFile: opts.logFile,
