@@ -3,6 +3,7 @@
  * (host-tuning.ts builds it with the host's gcc into the cache). It is a string here so that
  * it ships in dist/ with the rest of the harness.
  */
+// biome-ignore lint/complexity/noUselessStringRaw: C source; any escape in it must reach the compiler as written
 export const HUGEPAGE_PRELOAD_C = String.raw`// SPDX-License-Identifier: GPL-2.0-only
 /*
  * hugepage-preload.so: preloaded into a kernel build when the host's transparent huge
