@@ -64,6 +64,25 @@ describe('probe hangs', () => {
     );
   });
 
+  it("reads zdh-dax's stall verdict (a truncate never woken) as it printed it on 6.1.192", () => {
+    // dax-ext4 truncate_vs_odirect, the default run of 2026-12-06, without the KTAP '# '.
+    const h = probeHang([
+      'HANG: truncate asleep in ext4_break_layouts (state S) and not woken for 3.0 s after the last O_DIRECT pin was dropped',
+      'thread 2434 state S, kernel stack:',
+      '[<0>] ext4_break_layouts+0x4c/0xd5',
+      '[<0>] ext4_setattr+0x27b/0x6c2',
+      '[<0>] notify_change+0x22e/0x2f9',
+      '[<0>] do_truncate+0x8a/0xab',
+      'the truncate waits in: ext4_break_layouts',
+      "DIAGNOSIS: missing wake-up: the truncate finished as soon as the file's pages were referenced and released again",
+    ])!;
+    expect(h.hang).toMatch(/^truncate asleep in ext4_break_layouts/);
+    expect(h.diagnosis?.verdict).toBe('missing wake-up');
+    expect(probeTitle(h, { workload: 'dax-ext4', caseName: 'truncate_vs_odirect' })).toBe(
+      'HANG: missing wake-up in ext4_break_layouts',
+    );
+  });
+
   it('takes the task in D state when several were dumped, and looks past wait primitives', () => {
     const h = probeHang([
       'HANG: unloading test_hmm did not finish within 30 s',
