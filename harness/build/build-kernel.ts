@@ -27,7 +27,7 @@ import { withLock } from '../util/lock.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { buildKey, patchIdentity, requestKey, slotKey } from './cache-key.ts';
 import { firstCompilerErrors } from './compiler-errors.ts';
-import { buildTuning } from './host-tuning.ts';
+import { hugepageTuning, nmTuning } from './host-tuning.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 import { prepareSlot, type Slot, slotFor, slotHead } from './slot.ts';
 import {
@@ -166,12 +166,13 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
     progress.step(`preparing ${describe(source)}${patches.length ? ` + ${patches.length} patch(es)` : ''}`);
     await prepareSlot(slot, source, patches, log, (m) => progress.detail(m));
     mkdirSync(slot.obj, { recursive: true });
-    const tuning = await buildTuning(cache);
-    for (const n of tuning.notes) {
+    // NM for every make of the build, configure included (Kconfig's RELR check runs it).
+    const nm = await nmTuning();
+    for (const n of nm.notes) {
       log.write(`zdh: ${n}\n`);
       progress.detail(n);
     }
-    const makeArgs = [...makeVariables(c.useCcache), ...tuning.makeArgs];
+    const makeArgs = [...makeVariables(c.useCcache), ...nm.makeArgs];
     progress.step(`configuring (${c.spec.base} + ${c.fragments.length} fragment(s))`);
     const env = ccacheEnv(cache);
     const { finalConfig, notes } = await configureKernel({
@@ -200,7 +201,8 @@ async function buildInSlot(c: SlotBuild, slotLost: AbortSignal): Promise<BuildRe
       slot,
       jobs: opts.jobs ?? availableParallelism() + 1,
       makeArgs,
-      env: { ...env, ...tuning.env },
+      env,
+      toolchain: c.toolchain,
       log,
       slotLogPath,
       logFile: opts.logFile,
@@ -269,6 +271,7 @@ interface CompileArgs {
   jobs: number;
   makeArgs: string[];
   env: Record<string, string>;
+  toolchain: string;
   log: Writable;
   slotLogPath: string;
   logFile: string | undefined;
@@ -282,7 +285,12 @@ interface CompileArgs {
 
 /** make bzImage and modules (one kernel build per host at a time), then modules_install into a staging folder. */
 async function compileAndInstall(a: CompileArgs): Promise<string> {
-  const { slot, makeArgs, env, log, progress } = a;
+  const { slot, makeArgs, log, progress } = a;
+  // Only a build that compiles needs huge pages for its compiler.
+  const hugepages = await hugepageTuning(a.cache, a.toolchain);
+  log.write(`zdh: ${hugepages.note}\n`);
+  progress.detail(hugepages.note);
+  const env = { ...a.env, ...hugepages.env };
   // One job more than CPUs keeps both busy while make waits on I/O or a serial step (measured: 1.82 of 2 CPUs at -j2).
   progress.step(`building bzImage and modules (-j${a.jobs}${a.useCcache ? ', ccache' : ''})`);
   let compiled = 0;

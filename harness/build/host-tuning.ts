@@ -25,15 +25,6 @@ import { HUGEPAGE_PRELOAD_C } from './hugepage-preload-source.ts';
 
 export type ThpMode = 'always' | 'madvise' | 'never';
 
-export interface BuildTuning {
-  /** Extra make variables (`NAME=value`), for every make of the build. */
-  makeArgs: string[];
-  /** Extra environment for the compiling make. */
-  env: Record<string, string>;
-  /** What was turned on or why not, one line each, for the build log. */
-  notes: string[];
-}
-
 export const THP_ENABLED_FILE = '/sys/kernel/mm/transparent_hugepage/enabled';
 const MALLOC_HUGEPAGES = 'glibc.malloc.hugetlb=1';
 
@@ -71,29 +62,24 @@ export function hugepageEnv(
   };
 }
 
-/** The tuning for a build compiled with `cc` on this host; kept .so files go under `cache`. */
-export async function buildTuning(
-  cache: string,
-  cc = 'gcc',
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<BuildTuning> {
-  const notes: string[] = [];
-  const makeArgs: string[] = [];
+/** The NM make variable for every make of a build with `cc`, and a note for the build log. */
+export async function nmTuning(cc = 'gcc'): Promise<{ makeArgs: string[]; notes: string[] }> {
   const printed = await runCapture(cc, ['-print-file-name=liblto_plugin.so']).catch(() => '');
   const nm = nmMakeArg(printed, existsSync);
-  if (nm !== undefined) {
-    makeArgs.push(nm);
-    notes.push(`nm loads only gcc's LTO plugin (${nm.slice(3)})`);
-  }
-  const hp = await hugepageTuning(cache, cc, env);
-  notes.push(hp.note);
-  return { makeArgs, env: hp.env, notes };
+  return nm === undefined
+    ? { makeArgs: [], notes: [] }
+    : { makeArgs: [nm], notes: [`nm loads only gcc's LTO plugin (${nm.slice(3)})`] };
 }
 
-async function hugepageTuning(
+/**
+ * The environment that gives the compiling make huge pages on this host, and a note for the
+ * build log. `toolchain` (toolchainId) keys the library kept under `<cache>/tools/`.
+ */
+export async function hugepageTuning(
   cache: string,
-  cc: string,
-  env: NodeJS.ProcessEnv,
+  toolchain: string,
+  cc = 'gcc',
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ env: Record<string, string>; note: string }> {
   if (env['ZDH_BUILD_HUGEPAGES'] === '0')
     return { env: {}, note: 'huge pages for the compiler: off (ZDH_BUILD_HUGEPAGES=0)' };
@@ -110,7 +96,7 @@ async function hugepageTuning(
     };
   }
   try {
-    const preload = await hugepagePreload(cache, cc);
+    const preload = await hugepagePreload(cache, toolchain, cc);
     return {
       env: hugepageEnv(preload, { LD_PRELOAD: env['LD_PRELOAD'], GLIBC_TUNABLES: env['GLIBC_TUNABLES'] }),
       note: `huge pages for the compiler: on (${preload}, ${MALLOC_HUGEPAGES})`,
@@ -123,11 +109,10 @@ async function hugepageTuning(
   }
 }
 
-/** The preload library, built once per source and compiler into `<cache>/tools/`. */
-async function hugepagePreload(cache: string, cc: string): Promise<string> {
-  const version = await runCapture(cc, ['--version']).then((s) => s.split('\n')[0] ?? '');
+/** The preload library, built once per source and toolchain into `<cache>/tools/`. */
+async function hugepagePreload(cache: string, toolchain: string, cc: string): Promise<string> {
   const dir = join(cache, 'tools');
-  const stem = `hugepage-preload-${sha256(`${version}\n${HUGEPAGE_PRELOAD_C}`).slice(0, 16)}`;
+  const stem = `hugepage-preload-${sha256(`${toolchain}\n${HUGEPAGE_PRELOAD_C}`).slice(0, 16)}`;
   const out = join(dir, `${stem}.so`);
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });

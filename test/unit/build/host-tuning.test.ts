@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTuning, hugepageEnv, nmMakeArg, parseThpMode } from '../../../harness/build/host-tuning.ts';
+import { hugepageEnv, hugepageTuning, nmMakeArg, parseThpMode } from '../../../harness/build/host-tuning.ts';
+import { toolchainId } from '../../../harness/build/toolchain.ts';
 import { runCapture } from '../../../harness/process/run.ts';
 
 describe('parseThpMode', () => {
@@ -53,7 +54,7 @@ describe('hugepageEnv', () => {
   });
 });
 
-describe('buildTuning on this host (real gcc)', () => {
+describe('hugepageTuning on this host (real gcc)', () => {
   let cache: string | undefined;
   afterEach(() => {
     if (cache) rmSync(cache, { recursive: true, force: true });
@@ -61,9 +62,9 @@ describe('buildTuning on this host (real gcc)', () => {
 
   it('builds a preload library that a real program runs with, once', async () => {
     cache = mkdtempSync(join(tmpdir(), 'zdh-tuning-'));
-    const first = await buildTuning(cache, 'gcc', {});
-    const on = first.notes.find((n) => n.startsWith('huge pages for the compiler: on'));
-    if (on === undefined) {
+    const toolchain = await toolchainId('gcc');
+    const first = await hugepageTuning(cache, toolchain, 'gcc', {});
+    if (!first.note.startsWith('huge pages for the compiler: on')) {
       // A host whose THP is not in madvise mode needs no library: nothing is built.
       expect(existsSync(join(cache, 'tools'))).toBe(false);
       expect(first.env).toEqual({});
@@ -79,16 +80,16 @@ describe('buildTuning on this host (real gcc)', () => {
       { env: { ...process.env, ...first.env } },
     );
     expect(out.trim()).toBe(String(64 << 20));
-    const again = await buildTuning(cache, 'gcc', {});
+    const again = await hugepageTuning(cache, toolchain, 'gcc', {});
     expect(again.env).toEqual(first.env);
     expect(readdirSync(join(cache, 'tools'))).toEqual(libs);
   });
 
   it('turns huge pages off when asked', async () => {
     cache = mkdtempSync(join(tmpdir(), 'zdh-tuning-'));
-    const t = await buildTuning(cache, 'gcc', { ZDH_BUILD_HUGEPAGES: '0' });
+    const t = await hugepageTuning(cache, await toolchainId('gcc'), 'gcc', { ZDH_BUILD_HUGEPAGES: '0' });
     expect(t.env).toEqual({});
-    expect(t.notes.some((n) => n.includes('ZDH_BUILD_HUGEPAGES=0'))).toBe(true);
+    expect(t.note).toContain('ZDH_BUILD_HUGEPAGES=0');
     expect(existsSync(join(cache, 'tools'))).toBe(false);
   });
 });
