@@ -5,7 +5,9 @@
  *   - a failing case that matches an expectation becomes an expected failure (xfail),
  *     with the expectation's reason;
  *   - a case that passes although an expectation says it fails is flagged (xpass): the
- *     kernel changed, or the expectation is stale;
+ *     kernel changed, or the expectation is stale; unless the expectation is
+ *     `intermittent` (a failure seen in some runs of the same kernel, not all), whose
+ *     case may pass: it stays a pass;
  *   - an expectation never applies to a workload whose step has a kernel-log finding (a
  *     BUG, a WARNING, a hang report): the case keeps failing and says why;
  *   - everything else is left as it is.
@@ -21,6 +23,8 @@ export interface Expectation {
   status: 'fail' | 'missing' | 'fail-or-missing';
   match?: string;
   reason: string;
+  /** The failure is seen in some runs only: a pass is not an unexpected pass. */
+  intermittent?: boolean;
   kernel?: string | string[];
   accel?: Accel | 'any';
   links?: string[];
@@ -230,13 +234,15 @@ export function applyExpectations(
         cases.push({
           ...base,
           status: 'xfail',
-          message: `expected failure: ${hit.e.reason.trim()}${c.reason ? ` [${c.reason}]` : ''}`,
+          message: `${hit.e.intermittent ? 'expected intermittent failure' : 'expected failure'}: ${hit.e.reason.trim()}${c.reason ? ` [${c.reason}]` : ''}`,
           expectation: { file: hit.file, index: hit.index },
         });
         continue;
       }
       if (c.status === 'pass') {
-        const stale = rulesForCase[0];
+        // A pass is what an intermittent failure's case usually does.
+        for (const r of rulesForCase) if (r.e.intermittent) used.add(r);
+        const stale = rulesForCase.find((r) => !r.e.intermittent);
         if (stale) {
           used.add(stale);
           cases.push({
