@@ -139,14 +139,14 @@ describe('expectations', () => {
     const judge = (cases: ReturnType<typeof c>[], findings: { workload: string; title: string }[] = []) =>
       applyExpectations([{ workload: 'hmm-tests-thp', cases }], findings, [flaky], run61);
 
-    it('a matching failure is expected, and says it is intermittent', () => {
+    it('a matching failure is expected, with the reason', () => {
       const j = judge([
         c('hmm.coherent.migrate_multiple', 'fail', 'hmm-tests.c:1321:Expected ret (-2) == 0 (0)'),
       ]);
       expect(j.cases[0]).toMatchObject({
         status: 'xfail',
         message:
-          'expected intermittent failure: best-effort migration skips a page now and then [hmm-tests.c:1321:Expected ret (-2) == 0 (0)]',
+          'expected failure: best-effort migration skips a page now and then [hmm-tests.c:1321:Expected ret (-2) == 0 (0)]',
         expectation: { file: 'f.yaml', index: 0 },
       });
     });
@@ -363,7 +363,7 @@ describe('the repository expectations (configs/expectations)', () => {
       ),
     ]);
     expect(notPass[3]!.message).toMatch(
-      /^expected intermittent failure: .*\[hmm-tests\.c:1321:migrate_multiple:Expected ret \(-2\) == 0 \(0\)\]$/s,
+      /^expected failure: Intermittent, .*\[hmm-tests\.c:1321:migrate_multiple:Expected ret \(-2\) == 0 \(0\)\]$/s,
     );
     // The same output under hmm-tests (THP=madvise) is not covered.
     const k = applyExpectations([{ workload: 'hmm-tests', cases }], [], files, run61);
